@@ -1,0 +1,161 @@
+"""The `fanlight` command. Its output and exit codes are a public interface: keep them stable.
+
+    fanlight definitions check [PATH]     exit 0 clean, 1 problems (one FILE:LINE:COL: CODE line each)
+    fanlight definitions test [PATH]      one line per scenario; exit 1 on any failure
+    fanlight evaluate FORM_ID --answers FILE|- [--definitions PATH] [--today YYYY-MM-DD]
+                                          JSON; exit 0 complete, 1 not complete, 2 bad usage or input
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn, TextIO
+
+from . import evaluate, load_definitions
+from .definitions.loader import DefinitionSet
+from .testing import run_suites
+
+DEFAULT_DEFINITIONS = "definitions"
+MAX_ANSWERS_BYTES = 5_000_000
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"fanlight: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="fanlight", description="Fanlight forms and rules for children's services front doors.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    definitions = commands.add_parser("definitions", help="check and test definition files")
+    actions = definitions.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    check = actions.add_parser("check", help="report every problem in a folder of definitions")
+    check.add_argument("path", nargs="?", default=DEFAULT_DEFINITIONS)
+    check.set_defaults(handler=_check)
+    test = actions.add_parser("test", help="run the definition-test scenarios")
+    test.add_argument("path", nargs="?", default=DEFAULT_DEFINITIONS)
+    test.set_defaults(handler=_test)
+
+    ev = commands.add_parser("evaluate", help="evaluate answers against a form and print the result as JSON")
+    ev.add_argument("form_id", metavar="FORM_ID")
+    ev.add_argument("--answers", required=True, metavar="FILE|-", help="a JSON object of answers, or - for stdin")
+    ev.add_argument("--definitions", default=DEFAULT_DEFINITIONS, metavar="PATH")
+    ev.add_argument("--today", type=_iso_date, metavar="YYYY-MM-DD", help="pin today's date (default: today, UTC)")
+    ev.set_defaults(handler=_evaluate)
+    return parser
+
+
+def _iso_date(text: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date in the form YYYY-MM-DD: {text!r}") from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.handler(args)
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+def _load(path: str, err: TextIO) -> DefinitionSet | None:
+    if not os.path.exists(path):
+        err.write(f"fanlight: no such file or folder: {path}\n")
+        return None
+    return load_definitions(path)
+
+
+def _check(args: argparse.Namespace) -> int:
+    loaded = _load(args.path, sys.stderr)
+    if loaded is None:
+        return EXIT_FAILED
+    for problem in loaded.problems:
+        print(problem)
+    if loaded.problems:
+        print(f"{len(loaded.problems)} problem(s) in {loaded.files} file(s)", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"OK: {loaded.files} file(s), {_summary(loaded)}, no problems")
+    return EXIT_OK
+
+
+def _summary(loaded: DefinitionSet) -> str:
+    scenarios = sum(len(s.scenarios) for s in loaded.test_suites.values())
+    return (f"{len(loaded.forms)} form(s), {len(loaded.rulesets)} ruleset(s), {len(loaded.thresholds)} thresholds, "
+            f"{len(loaded.option_lists)} option list(s), {scenarios} test scenario(s)")
+
+
+def _test(args: argparse.Namespace) -> int:
+    loaded = _load(args.path, sys.stderr)
+    if loaded is None:
+        return EXIT_FAILED
+    if loaded.problems:
+        for problem in loaded.problems:
+            print(problem, file=sys.stderr)
+        print("definitions have problems; fix them before running scenarios", file=sys.stderr)
+        return EXIT_FAILED
+    results = run_suites(loaded)
+    for result in results:
+        print(result.line())
+    failed = sum(1 for r in results if not r.passed)
+    print(f"{len(results) - failed} passed, {failed} failed")
+    return EXIT_FAILED if failed or not results else EXIT_OK
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    answers = _read_answers(args.answers)
+    if isinstance(answers, str):
+        print(f"fanlight: {answers}", file=sys.stderr)
+        return EXIT_USAGE
+    loaded = _load(args.definitions, sys.stderr)
+    if loaded is None:
+        return EXIT_USAGE
+    if loaded.problems:
+        for problem in loaded.problems:
+            print(problem, file=sys.stderr)
+        print(f"fanlight: the definitions in {args.definitions} have {len(loaded.problems)} problem(s)", file=sys.stderr)
+        return EXIT_USAGE
+    compiled = loaded.compiled.get(args.form_id)
+    if compiled is None:
+        known = ", ".join(sorted(loaded.compiled)) or "none"
+        print(f"fanlight: unknown form '{args.form_id}' (forms: {known})", file=sys.stderr)
+        return EXIT_USAGE
+    evaluation = evaluate(compiled, answers, today=args.today)
+    print(json.dumps(evaluation.to_json(), indent=2, ensure_ascii=False))
+    return EXIT_OK if evaluation.complete else EXIT_FAILED
+
+
+def _read_answers(source: str) -> dict[str, Any] | str:
+    """The answers object, or a message saying why it cannot be used."""
+    try:
+        if source == "-":
+            text = sys.stdin.read(MAX_ANSWERS_BYTES + 1)
+        else:
+            with open(source, encoding="utf-8") as handle:
+                text = handle.read(MAX_ANSWERS_BYTES + 1)
+    except (OSError, UnicodeDecodeError) as error:
+        return f"cannot read answers from {source}: {getattr(error, 'strerror', None) or error}"
+    if len(text) > MAX_ANSWERS_BYTES:
+        return f"answers in {source} are larger than {MAX_ANSWERS_BYTES:,} bytes"
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as error:
+        where = f" at line {error.lineno} column {error.colno}" if isinstance(error, json.JSONDecodeError) else ""
+        return f"answers in {source} are not valid JSON{where}"
+    if not isinstance(data, dict):
+        return f"answers in {source} must be a JSON object of field ids to answers"
+    return data
+
+
+if __name__ == "__main__":
+    sys.exit(main())

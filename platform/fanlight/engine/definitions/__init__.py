@@ -1,0 +1,1 @@
+"""Reading definition files: strict YAML, JSON Schema, the typed model, cross-references."""

@@ -1,0 +1,345 @@
+"""Turn a schema-checked document into the typed model, checking what a schema cannot.
+
+The builder is defensive: a file with schema problems is still built as far as possible,
+so that one run reports its expression and reference problems too.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import re
+from typing import Any
+
+from yaml.nodes import ScalarNode
+
+from ..problems import Problems, Where
+from . import model as m
+from .source import SourceDocument
+
+COMMON_KEYS = {"id", "type", "label", "hint", "show_if", "messages"}
+ANSWERABLE_KEYS = {"required", "required_if"}
+KEYS_BY_TYPE: dict[str, set[str]] = {
+    **{t: {"min_length", "max_length", "calculate"} for t in m.TEXT_LIKE},
+    "text": {"min_length", "max_length", "pattern", "calculate"},
+    "textarea": {"min_length", "max_length", "pattern"},
+    "number": {"min", "max", "integer", "calculate"},
+    "date": {"min", "max", "calculate"},
+    "datetime": {"min", "max"},
+    "yes_no": {"calculate"},
+    "radios": {"options"},
+    "select": {"options"},
+    "checkboxes": {"options", "min_items", "max_items"},
+    "repeat": {"fields", "min_items", "max_items", "item_label"},
+    "consent": set(),
+    "file": {"accept", "max_size", "min_items", "max_items"},
+    "content": {"text"},
+}
+# Names an author cannot use as ids: the expression language's own words and our builtins.
+RESERVED = frozenset(
+    {"true", "false", "null", "and", "or", "not", "in", "if", "elif", "else", "for", "while",
+     "inf", "nan", "today", "now", "self", "answers"}
+)
+
+
+class Builder:
+    """Builds one document. Problems go to `problems`; the result may be partial."""
+
+    def __init__(self, doc: SourceDocument) -> None:
+        self.doc = doc
+        self.problems = Problems()
+        self.hash = content_hash(doc)
+
+    def where(self, *path: str | int) -> Where:
+        return self.doc.where(path)
+
+    def expression(self, value: Any, *path: str | int) -> m.Expression | None:
+        if not isinstance(value, str) or not value.strip():
+            return None
+        node = self.doc.node(path)
+        raw = ""
+        if isinstance(node, ScalarNode) and node.start_mark.buffer is not None:
+            raw = node.start_mark.buffer[node.start_mark.index : node.end_mark.index]
+        return m.Expression(value, self.where(*path), raw)
+
+    def header(self, data: dict[str, Any]) -> dict[str, Any]:
+        version = data.get("version")
+        return {
+            "kind": str(data.get("kind")),
+            "id": str(data.get("id", "")),
+            "version": version if isinstance(version, int) else 0,
+            "title": str(data.get("title", "")),
+            "path": self.doc.path,
+            "content_hash": self.hash,
+            "description": _str(data.get("description")),
+        }
+
+    # forms ---------------------------------------------------------------------------
+
+    def form(self, data: dict[str, Any]) -> m.Form:
+        sections = [
+            self.section(s, ("sections", i)) for i, s in enumerate(_list(data.get("sections"))) if isinstance(s, dict)
+        ]
+        rulesets = [r for r in _list(data.get("rulesets")) if isinstance(r, str)]
+        thresholds = data.get("thresholds") if isinstance(data.get("thresholds"), str) else None
+        form = m.Form(**self.header(data), sections=sections, rulesets=rulesets, thresholds=thresholds)
+        form.rulesets_where = self.where("rulesets")
+        form.thresholds_where = self.where("thresholds")
+        self._check_unique_ids(form)
+        return form
+
+    def section(self, data: dict[str, Any], path: tuple[str | int, ...]) -> m.Section:
+        fields = self.fields(data.get("fields"), (*path, "fields"), in_repeat=False)
+        self._check_id(data.get("id"), path)
+        return m.Section(
+            id=str(data.get("id", "")),
+            title=str(data.get("title", "")),
+            where=self.where(*path),
+            fields=fields,
+            description=_str(data.get("description")),
+            show_if=self.expression(data.get("show_if"), *path, "show_if"),
+        )
+
+    def fields(self, data: Any, path: tuple[str | int, ...], *, in_repeat: bool) -> list[m.Field]:
+        return [
+            self.field(f, (*path, i), in_repeat=in_repeat) for i, f in enumerate(_list(data)) if isinstance(f, dict)
+        ]
+
+    def field(self, data: dict[str, Any], path: tuple[str | int, ...], *, in_repeat: bool) -> m.Field:
+        ftype = str(data.get("type", ""))
+        self._check_keys(data, ftype, path, in_repeat)
+        self._check_id(data.get("id"), path)
+        field = m.Field(
+            id=str(data.get("id", "")),
+            type=ftype,
+            where=self.where(*path),
+            label=_str(data.get("label")) or "",
+            hint=_str(data.get("hint")),
+            text=_str(data.get("text")),
+            required=data.get("required") is True,
+            required_if=self.expression(data.get("required_if"), *path, "required_if"),
+            show_if=self.expression(data.get("show_if"), *path, "show_if"),
+            calculate=self.expression(data.get("calculate"), *path, "calculate"),
+            integer=data.get("integer") is True,
+            min_length=_int(data.get("min_length")),
+            max_length=_int(data.get("max_length")),
+            pattern=_str(data.get("pattern")),
+            min_items=_int(data.get("min_items")),
+            max_items=_int(data.get("max_items")),
+            item_label=_str(data.get("item_label")),
+            accept=tuple(a for a in _list(data.get("accept")) if isinstance(a, str)),
+            max_size=_int(data.get("max_size")),
+            messages={k: v for k, v in (data.get("messages") or {}).items() if isinstance(v, str)}
+            if isinstance(data.get("messages"), dict)
+            else {},
+        )
+        field.min = self._bound(data, "min", ftype, path)
+        field.max = self._bound(data, "max", ftype, path)
+        self._options(field, data.get("options"), path)
+        if ftype == "repeat":
+            field.fields = self.fields(data.get("fields"), (*path, "fields"), in_repeat=True)
+        self._check_constraints(field, data, path)
+        return field
+
+    def _check_keys(self, data: dict[str, Any], ftype: str, path: tuple[str | int, ...], in_repeat: bool) -> None:
+        if ftype not in KEYS_BY_TYPE:
+            return  # the schema reports the unknown type itself
+        allowed = COMMON_KEYS | KEYS_BY_TYPE[ftype] | (ANSWERABLE_KEYS if ftype != "content" else set())
+        for key in data:
+            if key not in allowed and key in _ALL_FIELD_KEYS:
+                self.problems.add(
+                    self.doc.key_where([*path, key]), "DEF007", f"'{key}' does not apply to a {ftype} field"
+                )
+        if ftype == "repeat" and in_repeat:
+            self.problems.add(self.where(*path, "type"), "DEF007", "a repeat cannot contain another repeat")
+        if ftype == "content" and not data.get("text"):
+            self.problems.add(self.where(*path), "DEF001", "a content field needs 'text'")
+        if ftype != "content" and not data.get("label"):
+            self.problems.add(self.where(*path), "DEF001", f"a {ftype} field needs a 'label'")
+        if ftype in m.CHOICE and "options" not in data:
+            self.problems.add(self.where(*path), "DEF001", f"a {ftype} field needs 'options'")
+        if ftype == "repeat" and "fields" not in data:
+            self.problems.add(self.where(*path), "DEF001", "a repeat field needs 'fields'")
+
+    def _bound(self, data: dict[str, Any], key: str, ftype: str, path: tuple[str | int, ...]) -> Any:
+        value = data.get(key)
+        if value is None or isinstance(value, bool):
+            return None
+        if ftype == "number":
+            if isinstance(value, (int, float)):
+                return value
+            self.problems.add(self.where(*path, key), "DEF002", f"'{key}' of a number field must be a number")
+            return None
+        if ftype in ("date", "datetime"):
+            special = "today" if ftype == "date" else "now"
+            if value in ("today", "now") or (isinstance(value, str) and _parse_bound(value, ftype) is not None):
+                return special if value in ("today", "now") else _parse_bound(str(value), ftype)
+            self.problems.add(
+                self.where(*path, key), "DEF004",
+                f"'{key}' of a {ftype} field must be an ISO {ftype} or '{special}', not {value!r}",
+            )
+        return None
+
+    def _options(self, field: m.Field, data: Any, path: tuple[str | int, ...]) -> None:
+        if isinstance(data, str):
+            field.options_ref = data
+        elif isinstance(data, list):
+            field.options = self.option_list(data, (*path, "options"))
+
+    def option_list(self, data: list[Any], path: tuple[str | int, ...]) -> tuple[m.Option, ...]:
+        options: list[m.Option] = []
+        seen: set[str] = set()
+        for i, o in enumerate(data):
+            if not isinstance(o, dict) or not isinstance(o.get("value"), str):
+                continue
+            if o["value"] in seen:
+                self.problems.add(self.where(*path, i, "value"), "REF001", f"option value '{o['value']}' is listed twice")
+            seen.add(o["value"])
+            options.append(m.Option(o["value"], str(o.get("label", "")), _str(o.get("hint")), _str(o.get("code"))))
+        return tuple(options)
+
+    def _check_constraints(self, field: m.Field, data: dict[str, Any], path: tuple[str | int, ...]) -> None:
+        if field.pattern is not None:
+            try:
+                re.compile(field.pattern)
+            except re.error as error:
+                self.problems.add(self.where(*path, "pattern"), "DEF008", f"invalid regular expression: {error}")
+        for low, high in (("min", "max"), ("min_length", "max_length"), ("min_items", "max_items")):
+            a, b = getattr(field, low), getattr(field, high)
+            if isinstance(a, (int, float, datetime.date)) and type(a) is type(b) and a > b:
+                self.problems.add(self.where(*path, low), "DEF009", f"'{low}' ({data[low]}) is above '{high}' ({data[high]})")
+
+    def _check_id(self, value: Any, path: tuple[str | int, ...]) -> None:
+        if isinstance(value, str) and value in RESERVED:
+            self.problems.add(self.where(*path, "id"), "REF005", f"'{value}' is a reserved name; choose another id")
+
+    def _check_unique_ids(self, form: m.Form) -> None:
+        first: dict[str, m.Field] = {}
+        for field in _walk_fields(form.top_fields()):
+            if field.id in first:
+                self.problems.add(
+                    field.where, "REF001", f"field id '{field.id}' is already used on line {first[field.id].where.line}"
+                )
+            else:
+                first[field.id] = field
+        sections: dict[str, m.Section] = {}
+        for section in form.sections:
+            if section.id in sections:
+                self.problems.add(
+                    section.where, "REF001", f"section id '{section.id}' is already used on line {sections[section.id].where.line}"
+                )
+            sections.setdefault(section.id, section)
+
+    # other kinds ---------------------------------------------------------------------
+
+    def ruleset(self, data: dict[str, Any]) -> m.Ruleset:
+        rules: list[m.Rule] = []
+        seen: set[str] = set()
+        for i, r in enumerate(_list(data.get("rules"))):
+            when = self.expression(r.get("when"), "rules", i, "when") if isinstance(r, dict) else None
+            if not isinstance(r, dict) or when is None:
+                continue
+            rid = str(r.get("id", ""))
+            if rid in seen:
+                self.problems.add(self.where("rules", i, "id"), "REF001", f"rule id '{rid}' is listed twice")
+            seen.add(rid)
+            rules.append(m.Rule(
+                id=rid, when=when, where=self.where("rules", i),
+                severity=_str(r.get("severity")), field=_str(r.get("field")), for_each=_str(r.get("for_each")),
+                message=_str(r.get("message")),
+                set=dict(r["set"]) if isinstance(r.get("set"), dict) else {},
+            ))
+        return m.Ruleset(**self.header(data), rules=rules)
+
+    def thresholds(self, data: dict[str, Any]) -> m.Thresholds:
+        levels = [
+            m.Level(lv["level"], str(lv.get("name", "")), str(lv.get("summary", "")), _str(lv.get("description")))
+            for lv in _list(data.get("levels")) if isinstance(lv, dict) and isinstance(lv.get("level"), int)
+        ]
+        domains = [
+            m.Domain(str(d.get("id", "")), str(d.get("name", "")), _str(d.get("description")))
+            for d in _list(data.get("domains")) if isinstance(d, dict)
+        ]
+        indicators = [
+            m.Indicator(
+                id=str(ind.get("id", "")), level=ind.get("level") if isinstance(ind.get("level"), int) else 0,
+                domain=str(ind.get("domain", "")), text=str(ind.get("text", "")), where=self.where("indicators", i),
+                when=self.expression(ind.get("when"), "indicators", i, "when"),
+            )
+            for i, ind in enumerate(_list(data.get("indicators"))) if isinstance(ind, dict)
+        ]
+        result = m.Thresholds(**self.header(data), levels=levels, domains=domains, indicators=indicators)
+        self._check_thresholds(result)
+        return result
+
+    def _check_thresholds(self, t: m.Thresholds) -> None:
+        for i, number in enumerate(lv.level for lv in t.levels):
+            if number in [lv.level for lv in t.levels[:i]]:
+                self.problems.add(self.where("levels", i, "level"), "REF001", f"level {number} is listed twice")
+        domain_ids = [d.id for d in t.domains]
+        level_numbers = {lv.level for lv in t.levels}
+        seen: set[str] = set()
+        for i, ind in enumerate(t.indicators):
+            if ind.id in seen:
+                self.problems.add(self.where("indicators", i, "id"), "REF001", f"indicator id '{ind.id}' is listed twice")
+            seen.add(ind.id)
+            if ind.domain not in domain_ids:
+                self.problems.add(self.where("indicators", i, "domain"), "REF007",
+                                  f"unknown domain '{ind.domain}' (domains: {', '.join(domain_ids)})")
+            if ind.level not in level_numbers:
+                self.problems.add(self.where("indicators", i, "level"), "REF007", f"unknown level {ind.level}")
+
+    def options(self, data: dict[str, Any]) -> m.OptionList:
+        return m.OptionList(**self.header(data), options=self.option_list(_list(data.get("options")), ("options",)))
+
+    def tests(self, data: dict[str, Any]) -> m.TestSuite:
+        scenarios = [
+            m.Scenario(
+                name=str(s.get("name", f"scenario {i + 1}")),
+                answers=s["answers"] if isinstance(s.get("answers"), dict) else {},
+                expect=s["expect"] if isinstance(s.get("expect"), dict) else {},
+                where=self.where("scenarios", i),
+                today=_str(s.get("today")),
+            )
+            for i, s in enumerate(_list(data.get("scenarios"))) if isinstance(s, dict)
+        ]
+        return m.TestSuite(
+            **self.header(data), form=str(data.get("form", "")), form_where=self.where("form"),
+            today=_str(data.get("today")), scenarios=scenarios,
+        )
+
+
+_ALL_FIELD_KEYS = set().union(*KEYS_BY_TYPE.values(), COMMON_KEYS, ANSWERABLE_KEYS)
+
+
+def _walk_fields(fields: list[m.Field]) -> list[m.Field]:
+    """Top-level fields and each repeat's sub-fields are separate id scopes; this is the top one."""
+    return list(fields)
+
+
+def content_hash(doc: SourceDocument) -> str:
+    """sha256 of the file's bytes as read: what a published version is pinned to."""
+    text = doc.root.start_mark.buffer if doc.root is not None and doc.root.start_mark.buffer else ""
+    return hashlib.sha256(text.rstrip("\0").encode("utf-8")).hexdigest()
+
+
+def _parse_bound(value: str, ftype: str) -> datetime.date | datetime.datetime | None:
+    try:
+        if ftype == "date":
+            return datetime.date.fromisoformat(value)
+        parsed = datetime.datetime.fromisoformat(value)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)
+    except ValueError:
+        return None
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []

@@ -1,0 +1,215 @@
+"""The typed definition model. Every node knows the file, line and column it came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field as _field
+from typing import Any
+
+from ..problems import Where
+
+TEXT_LIKE = frozenset({"text", "textarea", "email", "phone", "postcode", "nhs_number"})
+CHOICE = frozenset({"radios", "select", "checkboxes"})
+FIELD_TYPES = TEXT_LIKE | CHOICE | {"number", "date", "datetime", "yes_no", "repeat", "consent", "file", "content"}
+
+# The consent composite's sub-answers and their types (see docs/definition-language.md).
+CONSENT_PARTS: dict[str, str] = {
+    "sought": "yes_no",
+    "given": "yes_no",
+    "given_by": "text",
+    "relationship": "text",
+    "has_parental_responsibility": "yes_no",
+    "date": "date",
+    "method": "radios",
+    "reason": "textarea",
+}
+CONSENT_METHODS = ("verbal", "written")
+FILE_PARTS: dict[str, str] = {"id": "text", "name": "text", "size": "number", "type": "text"}
+
+
+@dataclass(frozen=True, slots=True)
+class Expression:
+    """An expression's text and enough of its YAML source to point inside it."""
+
+    text: str
+    where: Where
+    raw: str = ""  # the scalar exactly as written in the file, quotes and indentation included
+
+    def where_at(self, offset: int) -> Where:
+        """The file position of character `offset` of the (YAML-decoded) expression text."""
+        raw_index = _raw_index(self.text, self.raw, offset) if self.raw else 0
+        before = self.raw[:raw_index]
+        newlines = before.count("\n")
+        if newlines == 0:
+            return Where(self.where.file, self.where.line, self.where.col + raw_index)
+        return Where(self.where.file, self.where.line + newlines, raw_index - before.rfind("\n"))
+
+
+def _raw_index(text: str, raw: str, offset: int) -> int:
+    """Map an offset in decoded text to one in the raw source by matching visible characters."""
+    j = 0
+    for i, char in enumerate(text[: offset + 1]):
+        if char.isspace():
+            continue
+        found = raw.find(char, j)
+        if found < 0:
+            return j
+        if i == offset:
+            return found
+        j = found + 1
+    return min(j, len(raw))
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    value: str
+    label: str
+    hint: str | None = None
+    code: str | None = None
+
+
+@dataclass(slots=True)
+class Field:
+    id: str
+    type: str
+    where: Where
+    label: str = ""
+    hint: str | None = None
+    text: str | None = None
+    required: bool = False
+    required_if: Expression | None = None
+    show_if: Expression | None = None
+    calculate: Expression | None = None
+    min: Any = None
+    max: Any = None
+    integer: bool = False
+    min_length: int | None = None
+    max_length: int | None = None
+    pattern: str | None = None
+    min_items: int | None = None
+    max_items: int | None = None
+    options: tuple[Option, ...] = ()
+    options_ref: str | None = None
+    fields: list[Field] = _field(default_factory=list)
+    item_label: str | None = None
+    accept: tuple[str, ...] = ()
+    max_size: int | None = None
+    messages: dict[str, str] = _field(default_factory=dict)
+
+    @property
+    def answerable(self) -> bool:
+        return self.type != "content"
+
+    def option_values(self) -> frozenset[str]:
+        return frozenset(o.value for o in self.options)
+
+
+@dataclass(slots=True)
+class Section:
+    id: str
+    title: str
+    where: Where
+    fields: list[Field]
+    description: str | None = None
+    show_if: Expression | None = None
+
+
+@dataclass(slots=True)
+class Definition:
+    kind: str
+    id: str
+    version: int
+    title: str
+    path: str
+    content_hash: str
+    description: str | None = None
+
+    @property
+    def where(self) -> Where:
+        return Where(self.path)
+
+
+@dataclass(slots=True)
+class Form(Definition):
+    sections: list[Section] = _field(default_factory=list)
+    rulesets: list[str] = _field(default_factory=list)
+    rulesets_where: Where | None = None
+    thresholds: str | None = None
+    thresholds_where: Where | None = None
+
+    def top_fields(self) -> list[Field]:
+        return [f for s in self.sections for f in s.fields]
+
+
+@dataclass(slots=True)
+class Rule:
+    id: str
+    when: Expression
+    where: Where
+    severity: str | None = None
+    field: str | None = None
+    for_each: str | None = None
+    message: str | None = None
+    set: dict[str, Any] = _field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Ruleset(Definition):
+    rules: list[Rule] = _field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    level: int
+    name: str
+    summary: str
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Domain:
+    id: str
+    name: str
+    description: str | None = None
+
+
+@dataclass(slots=True)
+class Indicator:
+    id: str
+    level: int
+    domain: str
+    text: str
+    where: Where
+    when: Expression | None = None
+
+
+@dataclass(slots=True)
+class Thresholds(Definition):
+    levels: list[Level] = _field(default_factory=list)
+    domains: list[Domain] = _field(default_factory=list)
+    indicators: list[Indicator] = _field(default_factory=list)
+
+    def level(self, number: int) -> Level | None:
+        return next((lv for lv in self.levels if lv.level == number), None)
+
+
+@dataclass(slots=True)
+class OptionList(Definition):
+    options: tuple[Option, ...] = ()
+
+
+@dataclass(slots=True)
+class Scenario:
+    name: str
+    answers: dict[str, Any]
+    expect: dict[str, Any]
+    where: Where
+    today: str | None = None
+
+
+@dataclass(slots=True)
+class TestSuite(Definition):
+    form: str = ""
+    form_where: Where | None = None
+    today: str | None = None
+    scenarios: list[Scenario] = _field(default_factory=list)

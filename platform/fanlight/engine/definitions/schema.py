@@ -1,0 +1,140 @@
+"""JSON Schema (Draft 2020-12) validation of definition files, reported as coded problems."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+from ..problems import Problems
+from .source import SourceDocument
+
+KINDS = ("form", "ruleset", "thresholds", "options", "tests")
+
+
+@cache
+def schema(kind: str) -> dict[str, Any]:
+    """The shipped JSON Schema for a kind (also usable by editors)."""
+    text = resources.files(__package__).joinpath("schemas", f"{kind}.schema.json").read_text("utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+@cache
+def _validator(kind: str) -> Draft202012Validator:
+    # Built once per process: constructing validators per file is cheap, re-checking the
+    # schema on every call (what jsonschema.validate does) is not.
+    Draft202012Validator.check_schema(schema(kind))
+    return Draft202012Validator(schema(kind))
+
+
+def check_schema(doc: SourceDocument, kind: str) -> Problems:
+    problems = Problems()
+    for error in _validator(kind).iter_errors(doc.data):
+        _report(doc, _most_specific(error), problems)
+    return problems
+
+
+def _most_specific(error: ValidationError) -> ValidationError:
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        deepest = max(len(e.absolute_path) for e in error.context)
+        if deepest > len(error.absolute_path):
+            candidates = [e for e in error.context if len(e.absolute_path) == deepest]
+            return _most_specific(best_match(candidates))
+    return error
+
+
+def _report(doc: SourceDocument, error: ValidationError, problems: Problems) -> None:
+    path = list(error.absolute_path)
+    dotted = _dotted(path)
+    where = doc.where(path)
+    validator = error.validator
+    if validator == "required":
+        missing = _quoted_name(error.message)
+        problems.add(where, "DEF001", f"{dotted or 'file'}: missing required key '{missing}'")
+    elif validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        for key in sorted(set(error.instance) - set(allowed)):
+            hint = _did_you_mean(str(key), allowed)
+            problems.add(doc.key_where([*path, key]), "DEF003", f"{dotted or 'file'}: unknown key '{key}'{hint}")
+    elif validator == "type":
+        problems.add(where, "DEF002", f"{dotted}: {_value(error.instance)} is not {_type_words(error.validator_value)}")
+    elif validator == "enum" and path and path[-1] == "type":
+        hint = _did_you_mean(str(error.instance), error.validator_value)
+        problems.add(where, "DEF005", f"{dotted}: unknown field type {_value(error.instance)}{hint}")
+    elif validator == "const" and path == ["kind"]:
+        problems.add(where, "DEF006", f"kind: expected '{error.validator_value}'")
+    elif validator is False or error.validator_value is False:
+        problems.add(where, "DEF007", f"{dotted}: not allowed here")
+    elif validator == "dependentRequired":
+        problems.add(where, "DEF001", f"{dotted or 'file'}: {error.message}")
+    else:
+        problems.add(where, "DEF004", f"{dotted or 'file'}: {_plain(error)}")
+
+
+def _plain(error: ValidationError) -> str:
+    value = _value(error.instance)
+    match error.validator:
+        case "pattern":
+            return f"{value} is not in the expected form ({_pattern_words(str(error.validator_value))})"
+        case "enum":
+            return f"{value} is not one of {', '.join(map(str, error.validator_value))}"
+        case "minimum" | "maximum":
+            return f"{value} must be {'at least' if error.validator == 'minimum' else 'at most'} {error.validator_value}"
+        case "minLength":
+            return "must not be empty"
+        case "maxLength":
+            return f"is longer than {error.validator_value} characters"
+        case "minItems":
+            return f"needs at least {error.validator_value} item(s)"
+        case "uniqueItems":
+            return "lists the same item twice"
+        case "anyOf":
+            return "a rule needs a `message` (with `severity`) or a `set`"
+        case _:
+            return error.message[:200]
+
+
+def _pattern_words(pattern: str) -> str:
+    words = {
+        "^[a-z][a-z0-9]*(-[a-z0-9]+)*$": "kebab-case, e.g. cause-for-concern",
+        "^[a-z][a-z0-9_]*$": "snake_case, e.g. child_dob",
+        "^[a-z][a-z0-9]*([-_][a-z0-9]+)*$": "lower case words joined by - or _",
+        "^[0-9]{4}-[0-9]{2}-[0-9]{2}$": "a date written YYYY-MM-DD",
+    }
+    return words.get(pattern, f"pattern {pattern}")
+
+
+def _type_words(expected: Any) -> str:
+    names = {"string": "text", "integer": "a whole number", "number": "a number", "boolean": "true/false",
+             "object": "a mapping", "array": "a list", "null": "empty"}
+    items = expected if isinstance(expected, list) else [expected]
+    return " or ".join(names.get(str(t), str(t)) for t in items)
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    text = json.dumps(value) if not isinstance(value, str) else f"'{value}'"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _dotted(path: list[Any]) -> str:
+    out = ""
+    for step in path:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
+    return out
+
+
+def _quoted_name(message: str) -> str:
+    return message.split("'")[1] if message.count("'") >= 2 else message
+
+
+def _did_you_mean(word: str, choices: Any) -> str:
+    close = difflib.get_close_matches(word, [str(c) for c in choices], n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""

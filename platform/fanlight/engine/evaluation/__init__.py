@@ -1,0 +1,1 @@
+"""Evaluation: pure functions from a compiled form and answers to an Evaluation."""
