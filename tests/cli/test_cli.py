@@ -183,3 +183,11 @@ def test_a_bad_yaml_file_gives_a_line_not_a_traceback(tmp_path):
     assert result.returncode == 1
     assert re.match(r"^\S+broken\.yaml:3:\d+: YAML001 ", result.stdout)
     assert "Traceback" not in result.stderr
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(folder):
+    """`fanlight evaluate ... | head -1` must not end in a BrokenPipeError traceback."""
+    shell = (f"{sys.executable} -m fanlight.engine.cli evaluate tiny --answers - --definitions {folder} "
+             "<<< '{}' | true")
+    result = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, cwd=ROOT)
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
