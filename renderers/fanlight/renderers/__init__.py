@@ -1,0 +1,1 @@
+"""Renderers: how an evaluated form becomes output (HTML, print, plain-text case note, JSON)."""

@@ -1,0 +1,114 @@
+"""The `fanlight` command: the engine's commands plus the web runtime's.
+
+The engine's commands (definitions check/test, evaluate) live in fanlight.engine.cli and
+import nothing of the web runtime; the commands added here import it only when run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from fanlight.engine import cli as engine_cli
+
+DEMO_PASSWORD = "fanlight-demo-2026"  # printed by `fanlight serve` on a development database only
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = engine_cli.build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))  # noqa: SLF001
+
+    serve = commands.add_parser("serve", help="run Fanlight (development server, SQLite by default)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5000")))
+    serve.add_argument("--no-demo", action="store_true", help="do not create the demo accounts")
+    serve.set_defaults(handler=_serve)
+
+    database = commands.add_parser("db", help="database tasks")
+    tasks = database.add_subparsers(dest="task", required=True, parser_class=type(parser))
+    upgrade = tasks.add_parser("upgrade", help="apply the database migrations (uses DATABASE_URL)")
+    upgrade.set_defaults(handler=_upgrade)
+
+    users = commands.add_parser("users", help="user accounts")
+    user_tasks = users.add_subparsers(dest="task", required=True, parser_class=type(parser))
+    create = user_tasks.add_parser("create", help="create an account (prompts for the password)")
+    create.add_argument("email")
+    create.add_argument("--role", required=True)
+    create.add_argument("--name", default="")
+    create.add_argument("--agency", default="")
+    create.set_defaults(handler=_create_user)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.handler(args)
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+def _app():  # type: ignore[no-untyped-def]
+    from fanlight.web import create_app
+    from fanlight.web.catalogue import DefinitionsInvalid
+
+    try:
+        return create_app()
+    except DefinitionsInvalid as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        print("fanlight: refusing to start with invalid definitions", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+def _upgrade(args: argparse.Namespace) -> int:
+    from fanlight.web.migrate import upgrade
+
+    app = _app()
+    upgrade(app.config["DATABASE_URL"])
+    print("database is up to date")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from fanlight.web.demo import seed_demo_accounts
+    from fanlight.web.migrate import upgrade
+
+    app = _app()
+    upgrade(app.config["DATABASE_URL"])
+    if not args.no_demo and app.config["FANLIGHT_DEMO_ACCOUNTS"]:
+        with app.app_context():
+            for email, role in seed_demo_accounts(DEMO_PASSWORD):
+                print(f"  demo account: {email} ({role}), password {DEMO_PASSWORD}")
+    print(f"\n  Fanlight is running: open http://{args.host}:{args.port}/\n", flush=True)
+    app.run(host=args.host, port=args.port, debug=False, use_reloader=False)
+    return 0
+
+
+def _create_user(args: argparse.Namespace) -> int:
+    import getpass
+
+    from fanlight.web import db
+    from fanlight.web.auth import create_user
+    from fanlight.web.permissions import ROLES
+
+    if args.role not in ROLES:
+        print(f"fanlight: unknown role '{args.role}' (roles: {', '.join(ROLES)})", file=sys.stderr)
+        return 2
+    password = os.environ.get("FANLIGHT_NEW_PASSWORD") or getpass.getpass("Password (12 characters or more): ")
+    if len(password) < 12:
+        print("fanlight: the password must be 12 characters or more", file=sys.stderr)
+        return 2
+    app = _app()
+    with app.app_context():
+        create_user(args.email, args.name or args.email, args.role, password, args.agency)
+        db.session().commit()
+    print(f"created {args.email} ({args.role})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,327 @@
+"""The professional's pages: start a form, fill its sections, check, submit, confirmation."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
+from werkzeug.exceptions import NotFound
+
+from fanlight.engine import CompiledForm, Evaluation, evaluate
+from fanlight.engine.definitions import model as m
+from fanlight.renderers import casenote
+
+from . import answers as posted
+from . import journey, store
+from .auth import audit
+from .catalogue import Catalogue
+from .models import Draft, Submission
+from .permissions import requires
+
+bp = Blueprint("portal", __name__)
+
+
+def catalogue() -> Catalogue:
+    cat: Catalogue = current_app.extensions["fanlight.catalogue"]
+    return cat
+
+
+def _own_draft(draft_id: str) -> Draft:
+    draft = store.get_draft(draft_id)
+    if draft is None or draft.owner_id != g.user.id:
+        if draft is not None:  # someone else's: say nothing about it, but record the attempt
+            audit("access_denied", f"draft {draft_id}")
+            from . import db
+
+            db.session().commit()
+        abort(404)
+    return draft
+
+
+def _own_submission(submission_id: str) -> Submission:
+    submission = store.get_submission(submission_id)
+    if submission is None or submission.owner_id != g.user.id:
+        if submission is not None:
+            audit("access_denied", f"submission {submission_id}")
+            from . import db
+
+            db.session().commit()
+        abort(404)
+    return submission
+
+
+def _form_of(draft: Draft | Submission) -> CompiledForm:
+    compiled = catalogue().version(draft.form_id, draft.form_version)
+    if compiled is None:
+        abort(410)
+    return compiled
+
+
+def _section(compiled: CompiledForm, section_id: str) -> m.Section:
+    section = next((s for s in compiled.form.sections if s.id == section_id), None)
+    if section is None:
+        abort(404)
+    return section
+
+
+def _evaluate(compiled: CompiledForm, answers: dict[str, Any]) -> Evaluation:
+    return evaluate(compiled, answers)
+
+
+# Your forms and starting one --------------------------------------------------------------
+
+
+@bp.route("/")
+@requires("refer")
+def home() -> Response:
+    return redirect(url_for("portal.your_forms"))
+
+
+@bp.route("/your-forms")
+@requires("refer")
+def your_forms() -> str:
+    drafts, submissions = store.forms_of(g.user)
+    titles = {c.id: c.form.title for c in catalogue().forms()}
+    return render_template("pages/your_forms.html", drafts=drafts, submissions=submissions, titles=titles,
+                           forms=catalogue().forms())
+
+
+@bp.route("/forms/<form_id>")
+@requires("refer")
+def start(form_id: str) -> str:
+    compiled = catalogue().current(form_id) or abort(404)
+    return render_template("pages/start.html", compiled=compiled)
+
+
+@bp.route("/forms/<form_id>/drafts", methods=["POST"])
+@requires("refer")
+def new_draft(form_id: str) -> Response:
+    compiled = catalogue().current(form_id) or abort(404)
+    draft = store.new_draft(g.user, compiled)
+    first = compiled.form.sections[0].id
+    return redirect(url_for("portal.section", draft_id=draft.id, section_id=first))
+
+
+# The task list and sections -----------------------------------------------------------------
+
+
+@bp.route("/drafts/<draft_id>")
+@requires("refer")
+def task_list(draft_id: str) -> Response | str:
+    draft = _own_draft(draft_id)
+    if draft.status != "draft":
+        return _to_submission(draft)
+    compiled = _form_of(draft)
+    evaluation = _evaluate(compiled, draft.answers)
+    sections = journey.statuses(compiled, evaluation, draft.answers, draft.visited)
+    return render_template("pages/task_list.html", compiled=compiled, draft=draft, evaluation=evaluation,
+                           sections=sections)
+
+
+@bp.route("/drafts/<draft_id>/resume")
+@requires("refer")
+def resume(draft_id: str) -> Response:
+    draft = _own_draft(draft_id)
+    if draft.status != "draft":
+        return _to_submission(draft)
+    return redirect(url_for("portal.task_list", draft_id=draft.id))
+
+
+def _to_submission(draft: Draft) -> Response:
+    submission = store.submission_for(draft.id) or abort(404)
+    return redirect(url_for("portal.confirmation", submission_id=submission.id))
+
+
+@bp.route("/drafts/<draft_id>/sections/<section_id>")
+@requires("refer")
+def section(draft_id: str, section_id: str) -> Response | str:
+    draft = _own_draft(draft_id)
+    if draft.status != "draft":
+        return _to_submission(draft)
+    compiled = _form_of(draft)
+    sec = _section(compiled, section_id)
+    return _section_page(compiled, draft, sec, draft.answers, show_errors=request.args.get("check") == "1")
+
+
+def _section_page(
+    compiled: CompiledForm, draft: Draft, sec: m.Section, answers: dict[str, Any], *, show_errors: bool,
+    status: int = 200, conflict: bool = False, extra_errors: list[Any] | None = None,
+) -> tuple[str, int]:
+    evaluation = _evaluate(compiled, answers)
+    errors = (journey.errors_in(sec, evaluation, compiled) if show_errors else []) + (extra_errors or [])
+    sections = journey.statuses(compiled, evaluation, answers, draft.visited)
+    context = _page_context(compiled, draft, sec, answers, evaluation, errors, sections)
+    return render_template("pages/section.html", conflict=conflict, **context), status
+
+
+def _page_context(
+    compiled: CompiledForm, draft: Draft, sec: m.Section, answers: dict[str, Any], evaluation: Evaluation,
+    errors: list[Any], sections: list[journey.SectionStatus],
+) -> dict[str, Any]:
+    return {
+        "compiled": compiled, "draft": draft, "section": sec, "answers": answers, "evaluation": evaluation,
+        "errors": errors, "error_for": {e.field: e.message for e in errors}, "sections": sections,
+        "visible": set(evaluation.visible_fields), "return_to": request.args.get("return", ""),
+        "thresholds": compiled.thresholds,
+        "warnings": [w for w in evaluation.warnings], "infos": evaluation.infos,
+    }
+
+
+@bp.route("/drafts/<draft_id>/sections/<section_id>", methods=["POST"])
+@requires("refer")
+def save_section(draft_id: str, section_id: str) -> Response | tuple[str, int]:
+    draft = _own_draft(draft_id)
+    if draft.status != "draft":
+        return _to_submission(draft)
+    compiled = _form_of(draft)
+    sec = _section(compiled, section_id)
+    changes = posted.section_answers(sec, request.form, draft.answers)
+    action = request.form.get("action", "continue")
+    if action.startswith(("add:", "remove:")):
+        changed = posted.apply_action(sec, action, {**draft.answers, **changes})
+        if changed is None:
+            abort(400)
+        changes.update(changed)
+    try:
+        store.save_answers(draft, _revision(), changes, visited=section_id if action == "continue" else None)
+    except store.Conflict:
+        return _section_page(compiled, draft, sec, {**draft.answers, **changes}, show_errors=False, status=409,
+                             conflict=True)
+    if action.startswith(("add:", "remove:")):
+        anchor = action.split(":")[1]
+        return redirect(url_for("portal.section", draft_id=draft.id, section_id=sec.id, **_return()) + f"#{anchor}")
+    if action == "later":
+        return redirect(url_for("portal.your_forms", saved=draft.id))
+    evaluation = _evaluate(compiled, draft.answers)
+    if journey.errors_in(sec, evaluation, compiled):
+        return _section_page(compiled, draft, sec, draft.answers, show_errors=True, status=422)
+    return redirect(_after(compiled, draft, evaluation, sec.id))
+
+
+def _after(compiled: CompiledForm, draft: Draft, evaluation: Evaluation, section_id: str) -> str:
+    if request.args.get("return") == "check":
+        return url_for("portal.check_answers", draft_id=draft.id)
+    following = journey.next_section(compiled, evaluation, section_id)
+    if following is None:
+        return url_for("portal.check_answers", draft_id=draft.id)
+    return url_for("portal.section", draft_id=draft.id, section_id=following)
+
+
+def _return() -> dict[str, str]:
+    return {"return": "check"} if request.args.get("return") == "check" else {}
+
+
+def _revision() -> int:
+    try:
+        return int(request.form.get("revision", ""))
+    except ValueError:
+        abort(400)
+
+
+@bp.route("/drafts/<draft_id>/sections/<section_id>/live", methods=["POST"])
+@requires("refer")
+def live(draft_id: str, section_id: str) -> tuple[str, int, dict[str, str]] | tuple[str, int]:
+    """htmx: save what was typed (autosave) and send back what is now shown."""
+    draft = _own_draft(draft_id)
+    if draft.status != "draft":
+        abort(409)
+    compiled = _form_of(draft)
+    sec = _section(compiled, section_id)
+    changes = posted.section_answers(sec, request.form, draft.answers)
+    answers = {**draft.answers, **changes}
+    try:
+        store.save_answers(draft, _revision(), changes)
+    except store.Conflict:
+        html = render_template("partials/conflict.html", draft=draft, section=sec)
+        return html, 409, {"HX-Retarget": "#conflict", "HX-Reswap": "innerHTML"}
+    evaluation = _evaluate(compiled, answers)
+    sections = journey.statuses(compiled, evaluation, answers, draft.visited)
+    context = _page_context(compiled, draft, sec, answers, evaluation, [], sections)
+    return render_template("partials/live.html", saved_at=datetime.datetime.now(datetime.UTC), **context), 200
+
+
+# Check answers, submit, confirmation ------------------------------------------------------------
+
+
+@bp.route("/drafts/<draft_id>/check")
+@requires("refer")
+def check_answers(draft_id: str) -> Response | str:
+    draft = _own_draft(draft_id)
+    if draft.status != "draft":
+        return _to_submission(draft)
+    compiled = _form_of(draft)
+    evaluation = _evaluate(compiled, draft.answers)
+    sections = journey.statuses(compiled, evaluation, draft.answers, draft.visited)
+    return render_template("pages/check_answers.html", compiled=compiled, draft=draft, evaluation=evaluation,
+                           sections=sections, answers=evaluation.answers, owner=journey.field_section(compiled))
+
+
+@bp.route("/drafts/<draft_id>/submit", methods=["POST"])
+@requires("refer")
+def submit(draft_id: str) -> Response | tuple[str, int]:
+    draft = _own_draft(draft_id)
+    if draft.status != "draft":
+        return _to_submission(draft)  # a double click or a replay: the one submission
+    compiled = _form_of(draft)
+    evaluation = _evaluate(compiled, draft.answers)
+    if not evaluation.complete:
+        sections = journey.statuses(compiled, evaluation, draft.answers, draft.visited)
+        html = render_template("pages/check_answers.html", compiled=compiled, draft=draft, evaluation=evaluation,
+                               sections=sections, answers=evaluation.answers, owner=journey.field_section(compiled),
+                               show_errors=True)
+        return html, 422
+    submission = store.submit(draft, g.user, evaluation)
+    return redirect(url_for("portal.confirmation", submission_id=submission.id))
+
+
+@bp.route("/submissions/<submission_id>")
+@requires("refer")
+def confirmation(submission_id: str) -> str:
+    submission = _own_submission(submission_id)
+    compiled = _form_of(submission)
+    return render_template("pages/confirmation.html", submission=submission, compiled=compiled)
+
+
+@bp.route("/submissions/<submission_id>/print")
+@requires("refer")
+def print_view(submission_id: str) -> str:
+    submission = _own_submission(submission_id)
+    compiled = _form_of(submission)
+    evaluation = _evaluate(compiled, submission.answers)
+    return render_template("pages/print.html", submission=submission, compiled=compiled, evaluation=evaluation,
+                           answers=submission.answers)
+
+
+@bp.route("/submissions/<submission_id>/case-note.txt")
+@requires("refer")
+def case_note(submission_id: str) -> Response:
+    submission = _own_submission(submission_id)
+    compiled = _form_of(submission)
+    text = casenote.render(compiled, submission.answers, _stored(submission), submission.reference,
+                           submission.submitted_at)
+    return Response(text, mimetype="text/plain", headers={"Content-Disposition": "inline"})
+
+
+@bp.route("/submissions/<submission_id>.json")
+@requires("refer")
+def submission_json(submission_id: str) -> Response:
+    submission = _own_submission(submission_id)
+    body = {
+        "reference": submission.reference, "form": submission.form_id, "version": submission.form_version,
+        "content_hash": submission.form_hash, "submitted_at": submission.submitted_at.isoformat(),
+        "status": submission.status, "answers": submission.answers, "evaluation": submission.evaluation,
+    }
+    return Response(json.dumps(body, ensure_ascii=False, indent=2), mimetype="application/json")
+
+
+def _stored(submission: Submission) -> Evaluation:
+    return _evaluate(_form_of(submission), submission.answers)
+
+
+@bp.app_errorhandler(NotFound)
+def not_found(error: NotFound) -> tuple[str, int]:
+    from .security import error_page
+
+    return error_page(404, "Page not found", "If you typed the web address, check it is correct.")

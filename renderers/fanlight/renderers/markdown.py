@@ -1,0 +1,51 @@
+"""Markdown in definitions (labels, hints, guidance) -> sanitised HTML.
+
+Definition text is written by service leads and reviewed, but it is still treated as
+untrusted: raw HTML is off in the parser, and the output is cleaned to a short allowlist
+(nh3), so nothing in a definition can run script in a professional's browser.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import nh3
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+_BLOCK_TAGS = {"p", "a", "strong", "em", "ul", "ol", "li", "br", "code", "h2", "h3", "h4", "blockquote"}
+_INLINE_TAGS = {"a", "strong", "em", "code", "br"}
+_ATTRIBUTES = {"a": {"href"}}
+_CLASSES = {
+    "<p>": '<p class="govuk-body">',
+    "<ul>": '<ul class="govuk-list govuk-list--bullet">',
+    "<ol>": '<ol class="govuk-list govuk-list--number">',
+    "<h2>": '<h2 class="govuk-heading-m">',
+    "<h3>": '<h3 class="govuk-heading-s">',
+    "<h4>": '<h4 class="govuk-heading-s">',
+    "<a ": '<a class="govuk-link" ',
+}
+
+
+def _clean(html: str, tags: set[str]) -> str:
+    cleaned = nh3.clean(html, tags=tags, attributes=_ATTRIBUTES, url_schemes={"https", "mailto", "tel"},
+                        link_rel="noopener noreferrer")
+    for plain, styled in _CLASSES.items():
+        cleaned = cleaned.replace(plain, styled)
+    return cleaned
+
+
+@lru_cache(maxsize=4096)  # definition text repeats on every page view; it never changes per version
+def block(text: str | None) -> Markup:
+    return Markup(_clean(_md.render(text or ""), _BLOCK_TAGS).strip())  # noqa: S704 (sanitised above)
+
+
+@lru_cache(maxsize=4096)
+def inline(text: str | None) -> Markup:
+    return Markup(_clean(_md.renderInline(text or ""), _INLINE_TAGS).strip())  # noqa: S704 (sanitised above)
+
+
+def plain(text: str | None) -> str:
+    """Markdown reduced to its words (case notes, page titles)."""
+    return nh3.clean(_md.renderInline(text or ""), tags=set()).strip()

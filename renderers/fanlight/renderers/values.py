@@ -1,0 +1,70 @@
+"""How an answer reads to a person: one function shared by check-answers, print and case note."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from fanlight.engine.definitions import model as m
+
+CONSENT_LABELS = {
+    "sought": "Consent asked for", "given": "Consent given", "given_by": "Given by",
+    "relationship": "Relationship to the child", "has_parental_responsibility": "Has parental responsibility",
+    "date": "Date consent given", "method": "How consent was given", "reason": "Why the referral goes ahead without consent",
+}
+
+
+def display(f: m.Field, value: Any) -> str:
+    """A one-line reading of a scalar answer ('' when unanswered)."""
+    if value is None or value == "" or value == []:
+        return ""
+    if f.type == "yes_no" or isinstance(value, bool):
+        return "Yes" if value else "No"
+    if f.type in ("radios", "select"):
+        return _label(f, value)
+    if f.type == "checkboxes" and isinstance(value, list):
+        return ", ".join(_label(f, v) for v in value)
+    if f.type == "date" and isinstance(value, str):
+        return long_date(value)
+    if f.type == "datetime" and isinstance(value, str):
+        return long_datetime(value)
+    if f.type == "file" and isinstance(value, list):
+        return ", ".join(str(v.get("name", "")) for v in value if isinstance(v, dict))
+    return str(value)
+
+
+def _label(f: m.Field, value: Any) -> str:
+    return next((o.label for o in f.options if o.value == value), str(value))
+
+
+def long_date(text: str) -> str:
+    try:
+        day = datetime.date.fromisoformat(text)
+    except ValueError:
+        return text
+    return f"{day.day} {day:%B %Y}"
+
+
+def long_datetime(text: str) -> str:
+    try:
+        moment = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text
+    return f"{moment.day} {moment:%B %Y} at {moment:%H:%M}"
+
+
+def consent_lines(value: Any) -> list[tuple[str, str]]:
+    if not isinstance(value, dict):
+        return []
+    lines = []
+    for part, label in CONSENT_LABELS.items():
+        if part in value:
+            raw = value[part]
+            text = "Yes" if raw is True else "No" if raw is False else long_date(raw) if part == "date" else str(raw)
+            lines.append((label, text))
+    return lines
+
+
+def path_to_name(path: str) -> str:
+    """`children[0].child_dob` -> `children-0-child_dob`: the HTML name and id of an answer."""
+    return path.replace("[", "-").replace("]", "").replace(".", "-")
