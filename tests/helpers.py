@@ -1,8 +1,8 @@
 """Factories for tests: small definitions written inline, pyxform style.
 
-    form = compile_yaml(FORM_YAML)                 # a CompiledForm, or an AssertionError listing problems
-    result = evaluate(form, {"category": "missing"}, today=TODAY)
-    problems = problems_of({"forms/f.yaml": BROKEN})   # ["forms/f.yaml:3:5: DEF003 ...", ...]
+form = compile_yaml(FORM_YAML)                 # a CompiledForm, or an AssertionError listing problems
+result = evaluate(form, {"category": "missing"}, today=TODAY)
+problems = problems_of({"forms/f.yaml": BROKEN})   # ["forms/f.yaml:3:5: DEF003 ...", ...]
 """
 
 from __future__ import annotations

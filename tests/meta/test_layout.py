@@ -18,7 +18,10 @@ def test_platform_is_a_source_root_not_a_package():
 def test_import_platform_from_the_repo_root_is_still_the_standard_library():
     out = subprocess.run(
         [sys.executable, "-c", "import platform, sysconfig; print(platform.system()); print(platform.__file__)"],
-        cwd=ROOT, capture_output=True, text=True, check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.splitlines()
     assert out[0] in {"Linux", "Darwin", "Windows"}
     assert Path(out[1]).resolve().parent != ROOT / "platform"

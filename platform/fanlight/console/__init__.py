@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from fanlight.engine import cli as engine_cli
 
-DEMO_PASSWORD = "fanlight-demo-2026"  # printed by `fanlight serve` on a development database only
+DEMO_PASSWORD = "fanlight-demo-2026"  # noqa: S105 (printed by `fanlight serve` for local demo accounts only)
 
 
 def build_parser() -> argparse.ArgumentParser:

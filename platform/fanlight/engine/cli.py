@@ -1,9 +1,9 @@
 """The `fanlight` command. Its output and exit codes are a public interface: keep them stable.
 
-    fanlight definitions check [PATH]     exit 0 clean, 1 problems (one FILE:LINE:COL: CODE line each)
-    fanlight definitions test [PATH]      one line per scenario; exit 1 on any failure
-    fanlight evaluate FORM_ID --answers FILE|- [--definitions PATH] [--today YYYY-MM-DD]
-                                          JSON; exit 0 complete, 1 not complete, 2 bad usage or input
+fanlight definitions check [PATH]     exit 0 clean, 1 problems (one FILE:LINE:COL: CODE line each)
+fanlight definitions test [PATH]      one line per scenario; exit 1 on any failure
+fanlight evaluate FORM_ID --answers FILE|- [--definitions PATH] [--today YYYY-MM-DD]
+                                      JSON; exit 0 complete, 1 not complete, 2 bad usage or input
 """
 
 from __future__ import annotations
@@ -96,8 +96,10 @@ def _check(args: argparse.Namespace) -> int:
 
 def _summary(loaded: DefinitionSet) -> str:
     scenarios = sum(len(s.scenarios) for s in loaded.test_suites.values())
-    return (f"{len(loaded.forms)} form(s), {len(loaded.rulesets)} ruleset(s), {len(loaded.thresholds)} thresholds, "
-            f"{len(loaded.option_lists)} option list(s), {scenarios} test scenario(s)")
+    return (
+        f"{len(loaded.forms)} form(s), {len(loaded.rulesets)} ruleset(s), {len(loaded.thresholds)} thresholds, "
+        f"{len(loaded.option_lists)} option list(s), {scenarios} test scenario(s)"
+    )
 
 
 def _test(args: argparse.Namespace) -> int:
@@ -128,7 +130,9 @@ def _evaluate(args: argparse.Namespace) -> int:
     if loaded.problems:
         for problem in loaded.problems:
             print(problem, file=sys.stderr)
-        print(f"fanlight: the definitions in {args.definitions} have {len(loaded.problems)} problem(s)", file=sys.stderr)
+        print(
+            f"fanlight: the definitions in {args.definitions} have {len(loaded.problems)} problem(s)", file=sys.stderr
+        )
         return EXIT_USAGE
     compiled = loaded.compiled.get(args.form_id)
     if compiled is None:

@@ -37,8 +37,26 @@ KEYS_BY_TYPE: dict[str, set[str]] = {
 }
 # Names an author cannot use as ids: the expression language's own words and our builtins.
 RESERVED = frozenset(
-    {"true", "false", "null", "and", "or", "not", "in", "if", "elif", "else", "for", "while",
-     "inf", "nan", "today", "now", "self", "answers"}
+    {
+        "true",
+        "false",
+        "null",
+        "and",
+        "or",
+        "not",
+        "in",
+        "if",
+        "elif",
+        "else",
+        "for",
+        "while",
+        "inf",
+        "nan",
+        "today",
+        "now",
+        "self",
+        "answers",
+    }
 )
 
 
@@ -175,7 +193,8 @@ class Builder:
             if value in ("today", "now") or (isinstance(value, str) and _parse_bound(value, ftype) is not None):
                 return special if value in ("today", "now") else _parse_bound(str(value), ftype)
             self.problems.add(
-                self.where(*path, key), "DEF004",
+                self.where(*path, key),
+                "DEF004",
                 f"'{key}' of a {ftype} field must be an ISO {ftype} or '{special}', not {value!r}",
             )
         return None
@@ -193,7 +212,9 @@ class Builder:
             if not isinstance(o, dict) or not isinstance(o.get("value"), str):
                 continue
             if o["value"] in seen:
-                self.problems.add(self.where(*path, i, "value"), "REF001", f"option value '{o['value']}' is listed twice")
+                self.problems.add(
+                    self.where(*path, i, "value"), "REF001", f"option value '{o['value']}' is listed twice"
+                )
             seen.add(o["value"])
             options.append(m.Option(o["value"], str(o.get("label", "")), _str(o.get("hint")), _str(o.get("code"))))
         return tuple(options)
@@ -205,9 +226,12 @@ class Builder:
             except re.error as error:
                 self.problems.add(self.where(*path, "pattern"), "DEF008", f"invalid regular expression: {error}")
         for low, high in (("min", "max"), ("min_length", "max_length"), ("min_items", "max_items")):
-            a, b = getattr(field, low), getattr(field, high)
-            if isinstance(a, (int, float, datetime.date)) and type(a) is type(b) and a > b:
-                self.problems.add(self.where(*path, low), "DEF009", f"'{low}' ({data[low]}) is above '{high}' ({data[high]})")
+            a: Any = getattr(field, low)
+            b: Any = getattr(field, high)
+            if isinstance(a, (int, float, datetime.date)) and type(a) is type(b) and _greater(a, b):
+                self.problems.add(
+                    self.where(*path, low), "DEF009", f"'{low}' ({data[low]}) is above '{high}' ({data[high]})"
+                )
 
     def _check_id(self, value: Any, path: tuple[str | int, ...]) -> None:
         if isinstance(value, str) and value in RESERVED:
@@ -226,7 +250,9 @@ class Builder:
         for section in form.sections:
             if section.id in sections:
                 self.problems.add(
-                    section.where, "REF001", f"section id '{section.id}' is already used on line {sections[section.id].where.line}"
+                    section.where,
+                    "REF001",
+                    f"section id '{section.id}' is already used on line {sections[section.id].where.line}",
                 )
             sections.setdefault(section.id, section)
 
@@ -243,30 +269,42 @@ class Builder:
             if rid in seen:
                 self.problems.add(self.where("rules", i, "id"), "REF001", f"rule id '{rid}' is listed twice")
             seen.add(rid)
-            rules.append(m.Rule(
-                id=rid, when=when, where=self.where("rules", i),
-                severity=_str(r.get("severity")), field=_str(r.get("field")), for_each=_str(r.get("for_each")),
-                message=_str(r.get("message")),
-                set=dict(r["set"]) if isinstance(r.get("set"), dict) else {},
-            ))
+            rules.append(
+                m.Rule(
+                    id=rid,
+                    when=when,
+                    where=self.where("rules", i),
+                    severity=_str(r.get("severity")),
+                    field=_str(r.get("field")),
+                    for_each=_str(r.get("for_each")),
+                    message=_str(r.get("message")),
+                    set=dict(r["set"]) if isinstance(r.get("set"), dict) else {},
+                )
+            )
         return m.Ruleset(**self.header(data), rules=rules)
 
     def thresholds(self, data: dict[str, Any]) -> m.Thresholds:
         levels = [
             m.Level(lv["level"], str(lv.get("name", "")), str(lv.get("summary", "")), _str(lv.get("description")))
-            for lv in _list(data.get("levels")) if isinstance(lv, dict) and isinstance(lv.get("level"), int)
+            for lv in _list(data.get("levels"))
+            if isinstance(lv, dict) and isinstance(lv.get("level"), int)
         ]
         domains = [
             m.Domain(str(d.get("id", "")), str(d.get("name", "")), _str(d.get("description")))
-            for d in _list(data.get("domains")) if isinstance(d, dict)
+            for d in _list(data.get("domains"))
+            if isinstance(d, dict)
         ]
         indicators = [
             m.Indicator(
-                id=str(ind.get("id", "")), level=ind.get("level") if isinstance(ind.get("level"), int) else 0,
-                domain=str(ind.get("domain", "")), text=str(ind.get("text", "")), where=self.where("indicators", i),
+                id=str(ind.get("id", "")),
+                level=_int(ind.get("level")) or 0,
+                domain=str(ind.get("domain", "")),
+                text=str(ind.get("text", "")),
+                where=self.where("indicators", i),
                 when=self.expression(ind.get("when"), "indicators", i, "when"),
             )
-            for i, ind in enumerate(_list(data.get("indicators"))) if isinstance(ind, dict)
+            for i, ind in enumerate(_list(data.get("indicators")))
+            if isinstance(ind, dict)
         ]
         result = m.Thresholds(**self.header(data), levels=levels, domains=domains, indicators=indicators)
         self._check_thresholds(result)
@@ -281,11 +319,16 @@ class Builder:
         seen: set[str] = set()
         for i, ind in enumerate(t.indicators):
             if ind.id in seen:
-                self.problems.add(self.where("indicators", i, "id"), "REF001", f"indicator id '{ind.id}' is listed twice")
+                self.problems.add(
+                    self.where("indicators", i, "id"), "REF001", f"indicator id '{ind.id}' is listed twice"
+                )
             seen.add(ind.id)
             if ind.domain not in domain_ids:
-                self.problems.add(self.where("indicators", i, "domain"), "REF007",
-                                  f"unknown domain '{ind.domain}' (domains: {', '.join(domain_ids)})")
+                self.problems.add(
+                    self.where("indicators", i, "domain"),
+                    "REF007",
+                    f"unknown domain '{ind.domain}' (domains: {', '.join(domain_ids)})",
+                )
             if ind.level not in level_numbers:
                 self.problems.add(self.where("indicators", i, "level"), "REF007", f"unknown level {ind.level}")
 
@@ -301,11 +344,15 @@ class Builder:
                 where=self.where("scenarios", i),
                 today=_str(s.get("today")),
             )
-            for i, s in enumerate(_list(data.get("scenarios"))) if isinstance(s, dict)
+            for i, s in enumerate(_list(data.get("scenarios")))
+            if isinstance(s, dict)
         ]
         return m.TestSuite(
-            **self.header(data), form=str(data.get("form", "")), form_where=self.where("form"),
-            today=_str(data.get("today")), scenarios=scenarios,
+            **self.header(data),
+            form=str(data.get("form", "")),
+            form_where=self.where("form"),
+            today=_str(data.get("today")),
+            scenarios=scenarios,
         )
 
 
@@ -331,6 +378,10 @@ def _parse_bound(value: str, ftype: str) -> datetime.date | datetime.datetime | 
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)
     except ValueError:
         return None
+
+
+def _greater(a: Any, b: Any) -> bool:
+    return bool(a > b)
 
 
 def _str(value: Any) -> str | None:

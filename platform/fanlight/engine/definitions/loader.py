@@ -93,20 +93,26 @@ def _build(doc: SourceDocument, result: DefinitionSet, problems: Problems) -> No
         if kind is None:
             problems.add(doc.where(), "DEF001", "missing required key 'kind'")
         else:
-            problems.add(doc.where(["kind"]), "DEF006",
-                         f"unknown kind {kind!r} (expected one of {', '.join(KINDS)})")
+            problems.add(doc.where(["kind"]), "DEF006", f"unknown kind {kind!r} (expected one of {', '.join(KINDS)})")
         return
     problems.extend(check_schema(doc, kind))
     builder = Builder(doc)
     built: m.Definition = {
-        "form": builder.form, "ruleset": builder.ruleset, "thresholds": builder.thresholds,
-        "options": builder.options, "tests": builder.tests,
+        "form": builder.form,
+        "ruleset": builder.ruleset,
+        "thresholds": builder.thresholds,
+        "options": builder.options,
+        "tests": builder.tests,
     }[kind](doc.data)
     problems.extend(builder.problems)
-    group: dict[str, Any] = {
-        "form": result.forms, "ruleset": result.rulesets, "thresholds": result.thresholds,
-        "options": result.option_lists, "tests": result.test_suites,
-    }[kind]
+    groups: dict[str, dict[str, Any]] = {
+        "form": result.forms,
+        "ruleset": result.rulesets,
+        "thresholds": result.thresholds,
+        "options": result.option_lists,
+        "tests": result.test_suites,
+    }
+    group = groups[kind]
     if built.id in group:
         other = group[built.id]
         problems.add(doc.where(["id"]), "REF001", f"{kind} id '{built.id}' is already defined in {other.path}")
@@ -137,13 +143,20 @@ def _check_references(result: DefinitionSet, problems: Problems) -> None:
     for form in result.forms.values():
         for rid in form.rulesets:
             if rid not in result.rulesets:
-                problems.add(form.rulesets_where or form.where, "REF002", f"unknown ruleset '{rid}'{_known(result.rulesets)}")
+                problems.add(
+                    form.rulesets_where or form.where, "REF002", f"unknown ruleset '{rid}'{_known(result.rulesets)}"
+                )
         if form.thresholds and form.thresholds not in result.thresholds:
-            problems.add(form.thresholds_where or form.where, "REF003",
-                         f"unknown thresholds '{form.thresholds}'{_known(result.thresholds)}")
+            problems.add(
+                form.thresholds_where or form.where,
+                "REF003",
+                f"unknown thresholds '{form.thresholds}'{_known(result.thresholds)}",
+            )
     for suite in result.test_suites.values():
         if suite.form not in result.forms:
-            problems.add(suite.form_where or suite.where, "REF006", f"unknown form '{suite.form}'{_known(result.forms)}")
+            problems.add(
+                suite.form_where or suite.where, "REF006", f"unknown form '{suite.form}'{_known(result.forms)}"
+            )
 
 
 def _known(group: dict[str, Any]) -> str:
@@ -151,8 +164,9 @@ def _known(group: dict[str, Any]) -> str:
 
 
 def _compile(result: DefinitionSet, problems: Problems) -> None:
-    from ..evaluation.compiled import compile_form  # the evaluation layer builds on this one
-    from ..expressions import Scope, compile_expression
+    # Imported here: the evaluation layer builds on this one, so a top-level import would be a cycle.
+    from ..evaluation.compiled import compile_form  # noqa: PLC0415
+    from ..expressions import Scope, compile_expression  # noqa: PLC0415
 
     for form in result.forms.values():
         result.compiled[form.id] = compile_form(form, result.rulesets, result.thresholds, problems)

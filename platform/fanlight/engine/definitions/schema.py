@@ -53,23 +53,26 @@ def _report(doc: SourceDocument, error: ValidationError, problems: Problems) -> 
     path = list(error.absolute_path)
     dotted = _dotted(path)
     where = doc.where(path)
-    validator = error.validator
+    validator: Any = error.validator
+    expected: Any = error.validator_value
     if validator == "required":
         missing = _quoted_name(error.message)
         problems.add(where, "DEF001", f"{dotted or 'file'}: missing required key '{missing}'")
     elif validator == "additionalProperties":
-        allowed = sorted(error.schema.get("properties", {}))
-        for key in sorted(set(error.instance) - set(allowed)):
+        node: Any = error.schema
+        allowed = sorted(node.get("properties", {}) if isinstance(node, dict) else {})
+        instance: Any = error.instance
+        for key in sorted(set(instance) - set(allowed)):
             hint = _did_you_mean(str(key), allowed)
             problems.add(doc.key_where([*path, key]), "DEF003", f"{dotted or 'file'}: unknown key '{key}'{hint}")
     elif validator == "type":
-        problems.add(where, "DEF002", f"{dotted}: {_value(error.instance)} is not {_type_words(error.validator_value)}")
+        problems.add(where, "DEF002", f"{dotted}: {_value(error.instance)} is not {_type_words(expected)}")
     elif validator == "enum" and path and path[-1] == "type":
-        hint = _did_you_mean(str(error.instance), error.validator_value)
+        hint = _did_you_mean(str(error.instance), expected)
         problems.add(where, "DEF005", f"{dotted}: unknown field type {_value(error.instance)}{hint}")
     elif validator == "const" and path == ["kind"]:
-        problems.add(where, "DEF006", f"kind: expected '{error.validator_value}'")
-    elif validator is False or error.validator_value is False:
+        problems.add(where, "DEF006", f"kind: expected '{expected}'")
+    elif validator is False or expected is False:
         problems.add(where, "DEF007", f"{dotted}: not allowed here")
     elif validator == "dependentRequired":
         problems.add(where, "DEF001", f"{dotted or 'file'}: {error.message}")
@@ -79,19 +82,22 @@ def _report(doc: SourceDocument, error: ValidationError, problems: Problems) -> 
 
 def _plain(error: ValidationError) -> str:
     value = _value(error.instance)
+    expected: Any = error.validator_value
     match error.validator:
         case "pattern":
-            return f"{value} is not in the expected form ({_pattern_words(str(error.validator_value))})"
+            return f"{value} is not in the expected form ({_pattern_words(str(expected))})"
         case "enum":
-            return f"{value} is not one of {', '.join(map(str, error.validator_value))}"
+            return f"{value} is not one of {', '.join(map(str, expected))}"
         case "minimum" | "maximum":
-            return f"{value} must be {'at least' if error.validator == 'minimum' else 'at most'} {error.validator_value}"
+            return (
+                f"{value} must be {'at least' if error.validator == 'minimum' else 'at most'} {error.validator_value}"
+            )
         case "minLength":
             return "must not be empty"
         case "maxLength":
-            return f"is longer than {error.validator_value} characters"
+            return f"is longer than {expected} characters"
         case "minItems":
-            return f"needs at least {error.validator_value} item(s)"
+            return f"needs at least {expected} item(s)"
         case "uniqueItems":
             return "lists the same item twice"
         case "anyOf":
@@ -111,8 +117,15 @@ def _pattern_words(pattern: str) -> str:
 
 
 def _type_words(expected: Any) -> str:
-    names = {"string": "text", "integer": "a whole number", "number": "a number", "boolean": "true/false",
-             "object": "a mapping", "array": "a list", "null": "empty"}
+    names = {
+        "string": "text",
+        "integer": "a whole number",
+        "number": "a number",
+        "boolean": "true/false",
+        "object": "a mapping",
+        "array": "a list",
+        "null": "empty",
+    }
     items = expected if isinstance(expected, list) else [expected]
     return " or ".join(names.get(str(t), str(t)) for t in items)
 

@@ -76,10 +76,10 @@ class _StrictLoader(yaml.SafeLoader):
     def _where(self, node: Node) -> Where:
         return Where(self.fanlight_path, node.start_mark.line + 1, node.start_mark.column + 1)
 
-    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:  # type: ignore[override]
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, Node] = {}
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=deep)
             if not isinstance(key, (str, int, float, bool)) or key is None:
                 continue
             if key in seen:
@@ -91,8 +91,8 @@ class _StrictLoader(yaml.SafeLoader):
                 seen[key] = key_node
         return super().construct_mapping(node, deep=deep)
 
-    def construct_yaml_bool(self, node: ScalarNode) -> bool:  # type: ignore[override]
-        value = super().construct_yaml_bool(node)  # type: ignore[misc]
+    def construct_yaml_bool(self, node: ScalarNode) -> bool:
+        value = super().construct_yaml_bool(node)
         if node.value.lower() not in _PLAIN_BOOLEANS:
             self.fanlight_problems.add(
                 self._where(node),
@@ -102,13 +102,13 @@ class _StrictLoader(yaml.SafeLoader):
             )
         return bool(value)
 
-    def construct_yaml_int(self, node: ScalarNode) -> int:  # type: ignore[override]
+    def construct_yaml_int(self, node: ScalarNode) -> int:
         self._check_number(node)
-        return int(super().construct_yaml_int(node))  # type: ignore[misc]
+        return int(super().construct_yaml_int(node))
 
-    def construct_yaml_float(self, node: ScalarNode) -> float:  # type: ignore[override]
+    def construct_yaml_float(self, node: ScalarNode) -> float:
         self._check_number(node)
-        return float(super().construct_yaml_float(node))  # type: ignore[misc]
+        return float(super().construct_yaml_float(node))
 
     def _check_number(self, node: ScalarNode) -> None:
         text = node.value
@@ -123,7 +123,7 @@ class _StrictLoader(yaml.SafeLoader):
 _StrictLoader.add_constructor("tag:yaml.org,2002:bool", _StrictLoader.construct_yaml_bool)
 _StrictLoader.add_constructor("tag:yaml.org,2002:int", _StrictLoader.construct_yaml_int)
 _StrictLoader.add_constructor("tag:yaml.org,2002:float", _StrictLoader.construct_yaml_float)
-_StrictLoader.add_constructor("tag:yaml.org,2002:map", _StrictLoader.construct_yaml_map)
+_StrictLoader.add_constructor("tag:yaml.org,2002:map", _StrictLoader.construct_yaml_map)  # type: ignore[type-var]
 
 
 def read_source(path: str, raw: bytes) -> SourceDocument:

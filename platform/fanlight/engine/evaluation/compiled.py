@@ -7,8 +7,9 @@ one pass decides visibility; a cycle is a load-time error.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from dataclasses import field as _field
 from typing import Any
 
 from ..definitions import model as m
@@ -26,7 +27,7 @@ class FieldPlan:
     required_if: CompiledExpression | None = None
     calculate: CompiledExpression | None = None
     coerce: Coercer | None = None
-    items: list[FieldPlan] = field(default_factory=list)  # repeat sub-fields, in dependency order
+    items: list[FieldPlan] = _field(default_factory=list)  # repeat sub-fields, in dependency order
 
     @property
     def id(self) -> str:
@@ -95,7 +96,8 @@ def compile_form(
     rules = [p for rid in form.rulesets if rid in rulesets for p in _rule_plans(form, rulesets[rid], scope, problems)]
     chosen = thresholds.get(form.thresholds) if form.thresholds else None
     indicators = [
-        IndicatorPlan(i, _compile(i.when, scope, problems, form_id=form.id)) for i in (chosen.indicators if chosen else [])
+        IndicatorPlan(i, _compile(i.when, scope, problems, form_id=form.id))
+        for i in (chosen.indicators if chosen else [])
     ]
     order = {f.id: i for i, f in enumerate(form.top_fields())}
     return CompiledForm(form, steps, order, rules, chosen, indicators)
@@ -136,11 +138,13 @@ def _check_unique(plans: list[FieldPlan], problems: Problems) -> None:
     seen: dict[str, FieldPlan] = {}
     for p in plans:
         if p.id in seen:
-            problems.add(p.field.where, "REF001", f"field id '{p.id}' is already used on line {seen[p.id].field.where.line}")
+            problems.add(
+                p.field.where, "REF001", f"field id '{p.id}' is already used on line {seen[p.id].field.where.line}"
+            )
         seen.setdefault(p.id, p)
 
 
-def _dependency_order(nodes: list[SectionPlan | FieldPlan], problems: Problems) -> list[SectionPlan | FieldPlan]:
+def _dependency_order(nodes: Sequence[SectionPlan | FieldPlan], problems: Problems) -> list[SectionPlan | FieldPlan]:
     """Stable topological order: form order wherever the dependencies allow it."""
     by_key = {_key(n): n for n in nodes}
     deps = {_key(n): _deps(n, by_key) for n in nodes}
@@ -175,13 +179,15 @@ def _deps(node: SectionPlan | FieldPlan, by_key: Mapping[str, Any]) -> set[str]:
     return found
 
 
-def _report_cycle(pending: list[str], deps: Mapping[str, set[str]], by_key: Mapping[str, Any], problems: Problems) -> None:
+def _report_cycle(
+    pending: list[str], deps: Mapping[str, set[str]], by_key: Mapping[str, Any], problems: Problems
+) -> None:
     start = pending[0]
     path = [start]
     while True:
         nxt = next(k for k in sorted(deps[path[-1]]) if k in pending)
         if nxt in path:
-            cycle = path[path.index(nxt):] + [nxt]
+            cycle = path[path.index(nxt) :] + [nxt]
             break
         path.append(nxt)
     node = by_key[cycle[0]]
@@ -198,7 +204,9 @@ def _rule_plans(form: m.Form, ruleset: m.Ruleset, scope: Scope, problems: Proble
         if rule.for_each is not None:
             repeat = fields.get(rule.for_each)
             if repeat is None or repeat.type != "repeat":
-                problems.add(rule.where, "REF008", f"for_each: '{rule.for_each}' is not a repeat field of form '{form.id}'")
+                problems.add(
+                    rule.where, "REF008", f"for_each: '{rule.for_each}' is not a repeat field of form '{form.id}'"
+                )
                 continue
             rule_scope, item_fields = scope.for_repeat(repeat), frozenset(f.id for f in repeat.fields)
         if rule.field is not None and rule.field not in rule_scope.fields:

@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..definitions import model as m
 from ..expressions import evaluation_clock
 from . import fields as coercion
 from .compiled import CompiledForm, FieldPlan, RulePlan, SectionPlan
@@ -154,7 +153,12 @@ def _field(plan: FieldPlan, given: Mapping[str, Any], run: _Run, order: int) -> 
 
 
 def _store(
-    plan: FieldPlan, raw: Any, run: _Run, values: dict[str, Any], answers: dict[str, Any], path: str,
+    plan: FieldPlan,
+    raw: Any,
+    run: _Run,
+    values: dict[str, Any],
+    answers: dict[str, Any],
+    path: str,
     sort_key: tuple[int, ...],
 ) -> None:
     assert plan.coerce is not None
@@ -178,11 +182,13 @@ def _repeat(plan: FieldPlan, raw: Any, run: _Run, order: int) -> None:
         run.errors.append(((order,), Message(f.id, "max_items", message(f, "max_items", {"max_items": limit}))))
     items_values: list[dict[str, Any]] = []
     items_answers: list[dict[str, Any]] = []
-    for index, item in enumerate(raw[:limit]):
-        if not isinstance(item, Mapping):
+    for index, given_item in enumerate(raw[:limit]):
+        item = given_item if isinstance(given_item, Mapping) else {}
+        if not isinstance(given_item, Mapping):
             path = f"{f.id}[{index}]"
-            run.errors.append(((order, index), Message(path, "type", message(f, "type", {"expected": "a list of records"}))))
-            item = {}
+            run.errors.append(
+                ((order, index), Message(path, "type", message(f, "type", {"expected": "a list of records"})))
+            )
         item_values, item_answers = _item(plan, item, index, run, order)
         items_values.append(item_values)
         items_answers.append(item_answers)
@@ -192,7 +198,9 @@ def _repeat(plan: FieldPlan, raw: Any, run: _Run, order: int) -> None:
         run.errors.append(((order,), Message(f.id, "min_items", message(f, "min_items", {"min_items": f.min_items}))))
 
 
-def _item(plan: FieldPlan, item: Mapping[str, Any], index: int, run: _Run, order: int) -> tuple[dict[str, Any], dict[str, Any]]:
+def _item(
+    plan: FieldPlan, item: Mapping[str, Any], index: int, run: _Run, order: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
     values: dict[str, Any] = {}
     answers: dict[str, Any] = {}
     scope = ChainMap(values, run.values)  # the item's own fields first, then the top level
@@ -229,8 +237,15 @@ def _consent(plan: FieldPlan, raw: Any, run: _Run, order: int) -> None:
 
 
 def _consent_parts(
-    plan: FieldPlan, raw: Any, run: _Run, values: dict[str, Any], answers: dict[str, Any], path: str,
-    key: tuple[int, ...], *, defer_required: bool = False,
+    plan: FieldPlan,
+    raw: Any,
+    run: _Run,
+    values: dict[str, Any],
+    answers: dict[str, Any],
+    path: str,
+    key: tuple[int, ...],
+    *,
+    defer_required: bool = False,
 ) -> None:
     f = plan.field
     clean, parts, issues = coercion.consent(f, raw, run.clock)
@@ -248,8 +263,13 @@ def _consent_parts(
 
 
 def _consent_required(
-    plan: FieldPlan, scope: Mapping[str, Any], parts: Mapping[str, Any], issues: Mapping[str, Any], run: _Run,
-    path: str, key: tuple[int, ...],
+    plan: FieldPlan,
+    scope: Mapping[str, Any],
+    parts: Mapping[str, Any],
+    issues: Mapping[str, Any],
+    run: _Run,
+    path: str,
+    key: tuple[int, ...],
 ) -> None:
     if not _is_required(plan, scope):
         return
@@ -272,13 +292,17 @@ def _required(compiled: CompiledForm, run: _Run) -> None:
         order = (compiled.field_order[f.id],)
         if f.type == "consent":
             parts = run.values.get(f.id) or {}
-            issues = {m.field.split(".", 1)[1]: True for _, m in run.errors if m.field and m.field.startswith(f.id + ".")}
+            issues = {
+                m.field.split(".", 1)[1]: True for _, m in run.errors if m.field and m.field.startswith(f.id + ".")
+            }
             _consent_required(step, run.values, parts, issues, run, f.id, order)
         elif f.answerable and f.id not in run.answers and f.id not in errored:
             if _is_required(step, run.values):
                 run.errors.append((order, Message(f.id, "required", message(f, "required", {}))))
             elif f.type == "repeat" and (f.min_items or 0) > 0:  # min_items: 1 means one is needed
-                run.errors.append((order, Message(f.id, "min_items", message(f, "min_items", {"min_items": f.min_items}))))
+                run.errors.append(
+                    (order, Message(f.id, "min_items", message(f, "min_items", {"min_items": f.min_items})))
+                )
 
 
 # rules and thresholds ------------------------------------------------------------------

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..definitions import model as m
+from ..problems import Where
 
 UTC = datetime.UTC
 DEFAULT_MAX_LENGTH = {"text": 500, "textarea": 10_000, "email": 254, "phone": 30, "postcode": 12, "nhs_number": 20}
@@ -55,7 +56,7 @@ Coercer = Callable[[m.Field, Any, Clock], Coerced]
 
 
 def is_empty(raw: Any) -> bool:
-    return raw is None or raw == "" or raw == [] or raw == {} or (isinstance(raw, str) and not raw.strip())
+    return raw is None or raw in ("", [], {}) or (isinstance(raw, str) and not raw.strip())
 
 
 def _string(f: m.Field, raw: Any) -> str | Coerced:
@@ -244,8 +245,16 @@ def file(f: m.Field, raw: Any, clock: Clock) -> Coerced:
     clean: list[dict[str, Any]] = []
     for item in raw:
         ref_id, name, size, mime = item.get("id"), item.get("name"), item.get("size"), item.get("type")
-        if not (isinstance(ref_id, str) and _FILE_ID.fullmatch(ref_id) and isinstance(name, str) and 0 < len(name) <= 255
-                and isinstance(size, int) and not isinstance(size, bool) and size >= 0 and isinstance(mime, str)):
+        if not (
+            isinstance(ref_id, str)
+            and _FILE_ID.fullmatch(ref_id)
+            and isinstance(name, str)
+            and 0 < len(name) <= 255
+            and isinstance(size, int)
+            and not isinstance(size, bool)
+            and size >= 0
+            and isinstance(mime, str)
+        ):
             return _bad("type", expected="an attachment reference")
         if f.accept and mime not in f.accept:
             return _bad("type", expected="one of " + ", ".join(f.accept))
@@ -257,15 +266,31 @@ def file(f: m.Field, raw: Any, clock: Clock) -> Coerced:
 
 
 COERCERS: dict[str, Coercer] = {
-    "text": text, "textarea": text, "email": email, "phone": phone, "postcode": postcode,
-    "nhs_number": nhs_number, "number": number, "date": date, "datetime": datetime_,
-    "yes_no": yes_no, "radios": choice, "select": choice, "checkboxes": checkboxes, "file": file,
+    "text": text,
+    "textarea": text,
+    "email": email,
+    "phone": phone,
+    "postcode": postcode,
+    "nhs_number": nhs_number,
+    "number": number,
+    "date": date,
+    "datetime": datetime_,
+    "yes_no": yes_no,
+    "radios": choice,
+    "select": choice,
+    "checkboxes": checkboxes,
+    "file": file,
 }
 
 # Sub-answers of the consent composite, each coerced as the field type it behaves like.
 CONSENT_FIELDS: dict[str, m.Field] = {
-    name: m.Field(id=name, type=kind, where=m.Where("consent"), max="today" if kind == "date" else None,
-                  options=tuple(m.Option(v, v) for v in m.CONSENT_METHODS) if kind == "radios" else ())
+    name: m.Field(
+        id=name,
+        type=kind,
+        where=Where("consent"),
+        max="today" if kind == "date" else None,
+        options=tuple(m.Option(v, v) for v in m.CONSENT_METHODS) if kind == "radios" else (),
+    )
     for name, kind in m.CONSENT_PARTS.items()
 }
 

@@ -46,8 +46,12 @@ def message(f: m.Field, code: str, params: dict[str, Any], part: str | None = No
     contains `{` or template syntax is shown as written.
     """
     template = f.messages.get(f"{part}.{code}" if part else code) or _default(f, code, part)
-    values = {"label": _plain(f.label) or f.id, "item": f.item_label or "item", "expected": "in the right format",
-              **{k: str(v) for k, v in params.items()}}
+    values = {
+        "label": _plain(f.label) or f.id,
+        "item": f.item_label or "item",
+        "expected": "in the right format",
+        **{k: str(v) for k, v in params.items()},
+    }
     return re.sub(r"\{(\w+)\}", lambda match: values.get(match.group(1), match.group(0)), template)
 
 

@@ -63,8 +63,13 @@ def field_type(f: m.Field) -> Any:
     """The rule-engine type of a field's value, or None for fields with no value."""
     if f.type in m.TEXT_LIKE or f.type in ("radios", "select"):
         return DataType.STRING
-    simple = {"number": DataType.FLOAT, "date": DataType.DATETIME, "datetime": DataType.DATETIME,
-              "yes_no": DataType.BOOLEAN, "checkboxes": DataType.ARRAY(DataType.STRING)}
+    simple = {
+        "number": DataType.FLOAT,
+        "date": DataType.DATETIME,
+        "datetime": DataType.DATETIME,
+        "yes_no": DataType.BOOLEAN,
+        "checkboxes": DataType.ARRAY(DataType.STRING),
+    }
     if f.type in simple:
         return simple[f.type]
     if f.type == "consent":
@@ -174,8 +179,11 @@ def compile_expression(
     expression = rule.statement.expression
     if not _result_fits(expression.result_type, result):
         wanted = "true or false" if result == DataType.BOOLEAN else _type_name(result)
-        problems.add(source.where, "EXP003", f"'{source.text.strip()}' gives {_type_name(expression.result_type)}, "
-                     f"but {wanted} is needed here")
+        problems.add(
+            source.where,
+            "EXP003",
+            f"'{source.text.strip()}' gives {_type_name(expression.result_type)}, but {wanted} is needed here",
+        )
         return None
     _check_option_values(source, expression, scope, problems)
     make_null_safe(rule.statement, frozenset(scope.fields))
@@ -194,8 +202,16 @@ def _result_fits(actual: Any, wanted: Any) -> bool:
 
 
 def _type_name(t: Any) -> str:
-    names = {"BOOLEAN": "true/false", "FLOAT": "a number", "STRING": "text", "DATETIME": "a date",
-             "TIMEDELTA": "a duration", "ARRAY": "a list", "MAPPING": "a mapping", "NULL": "null"}
+    names = {
+        "BOOLEAN": "true/false",
+        "FLOAT": "a number",
+        "STRING": "text",
+        "DATETIME": "a date",
+        "TIMEDELTA": "a duration",
+        "ARRAY": "a list",
+        "MAPPING": "a mapping",
+        "NULL": "null",
+    }
     return names.get(getattr(t, "name", ""), f"a value of type {getattr(t, 'name', t)}")
 
 
@@ -265,5 +281,8 @@ def _check_pair(source: m.Expression, symbol: Any, literal: Any, scope: Scope, p
     value = literal.value
     if value not in f.option_values():
         options = ", ".join(sorted(f.option_values()))
-        problems.add(source.where_at(_find(source.text, repr(value)[1:-1])), "EXP005",
-                     f"'{value}' is not an option of '{f.id}' (options: {options})")
+        problems.add(
+            source.where_at(_find(source.text, repr(value)[1:-1])),
+            "EXP005",
+            f"'{value}' is not an option of '{f.id}' (options: {options})",
+        )

@@ -12,8 +12,8 @@ from __future__ import annotations
 import operator
 from typing import Any
 
-from rule_engine import errors
 from rule_engine import ast as re_ast
+from rule_engine import errors
 
 FAILED = (errors.EngineError, ArithmeticError, TypeError, ValueError, OverflowError, LookupError)
 
@@ -74,7 +74,7 @@ class Slice(re_ast.GetSliceExpression):  # type: ignore[misc]
 
 
 def _null_in_null_out(base: type) -> type:
-    class NullSafe(base):  # type: ignore[misc,valid-type]
+    class NullSafe(base):  # type: ignore[misc]
         __slots__ = ()
 
         def evaluate(self, thing: Any) -> Any:
@@ -121,10 +121,16 @@ REPLACEMENTS: dict[type, type] = {
     re_ast.GetSliceExpression: Slice,
     re_ast.FunctionCallExpression: Call,
     re_ast.UnaryExpression: Unary,
-    **{base: _null_in_null_out(base) for base in (
-        re_ast.AddExpression, re_ast.SubtractExpression, re_ast.ArithmeticExpression,
-        re_ast.BitwiseExpression, re_ast.BitwiseShiftExpression,
-    )},
+    **{
+        base: _null_in_null_out(base)
+        for base in (
+            re_ast.AddExpression,
+            re_ast.SubtractExpression,
+            re_ast.ArithmeticExpression,
+            re_ast.BitwiseExpression,
+            re_ast.BitwiseShiftExpression,
+        )
+    },
 }
 
 

@@ -6,16 +6,16 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from ..definitions import model as m
 from ..definitions.loader import DefinitionSet
 from ..evaluation.evaluate import Evaluation, evaluate
+from ..problems import Where
 
 
 @dataclass(frozen=True)
 class ScenarioResult:
     suite: str
     name: str
-    where: m.Where
+    where: Where
     failures: tuple[str, ...]
 
     @property
@@ -36,7 +36,9 @@ def run_suites(definitions: DefinitionSet) -> list[ScenarioResult]:
         compiled = definitions.compiled.get(suite.form)
         for scenario in suite.scenarios:
             if compiled is None:
-                results.append(ScenarioResult(suite.id, scenario.name, scenario.where, (f"unknown form '{suite.form}'",)))
+                results.append(
+                    ScenarioResult(suite.id, scenario.name, scenario.where, (f"unknown form '{suite.form}'",))
+                )
                 continue
             today = _date(scenario.today or suite.today)
             evaluation = evaluate(compiled, scenario.answers, today=today)
@@ -56,8 +58,10 @@ def check(evaluation: Evaluation, expect: dict[str, Any]) -> list[str]:
     """Compare an evaluation with a scenario's `expect`; one plain sentence per mismatch."""
     failures: list[str] = []
     if "complete" in expect and evaluation.complete != expect["complete"]:
-        failures.append(f"expected complete: {str(expect['complete']).lower()}, got {str(evaluation.complete).lower()}"
-                        + _first_errors(evaluation))
+        failures.append(
+            f"expected complete: {str(expect['complete']).lower()}, got {str(evaluation.complete).lower()}"
+            + _first_errors(evaluation)
+        )
     shown = set(evaluation.visible_sections) | set(evaluation.visible_fields)
     failures += [f"expected '{p}' to be visible" for p in expect.get("visible", []) if p not in shown]
     failures += [f"expected '{p}' to be hidden" for p in expect.get("hidden", []) if p in shown]
@@ -88,7 +92,9 @@ def _check_threshold(evaluation: Evaluation, expect: dict[str, Any]) -> list[str
     if "level" in wanted and (got.level if got else None) != wanted["level"]:
         failures.append(f"expected threshold level {wanted['level']}, got {got.level if got else None}")
     if "matched" in wanted and sorted(got.matched if got else ()) != sorted(wanted["matched"]):
-        failures.append(f"expected matched indicators {sorted(wanted['matched'])}, got {sorted(got.matched if got else ())}")
+        failures.append(
+            f"expected matched indicators {sorted(wanted['matched'])}, got {sorted(got.matched if got else ())}"
+        )
     return failures
 
 
