@@ -30,6 +30,7 @@ CODES: dict[str, str] = {
     "REF006": "unknown form",
     "REF007": "unknown domain or level",
     "REF008": "unknown field",
+    "REF009": "unknown agency type",
     "EXP001": "expression syntax error",
     "EXP002": "unknown name in expression",
     "EXP003": "type mismatch in expression",

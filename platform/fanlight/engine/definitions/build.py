@@ -332,6 +332,16 @@ class Builder:
             if ind.level not in level_numbers:
                 self.problems.add(self.where("indicators", i, "level"), "REF007", f"unknown level {ind.level}")
 
+    def agency(self, data: dict[str, Any]) -> m.Agency:
+        return m.Agency(
+            **self.header(data),
+            agency_type=str(data.get("agency_type", "")),
+            agency_type_where=self.where("agency_type"),
+            email_domains=tuple(d.lower() for d in _list(data.get("email_domains")) if isinstance(d, str)),
+            forms=tuple(f for f in _list(data.get("forms")) if isinstance(f, str)),
+            forms_where=self.where("forms"),
+        )
+
     def options(self, data: dict[str, Any]) -> m.OptionList:
         return m.OptionList(**self.header(data), options=self.option_list(_list(data.get("options")), ("options",)))
 
@@ -343,6 +353,7 @@ class Builder:
                 expect=s["expect"] if isinstance(s.get("expect"), dict) else {},
                 where=self.where("scenarios", i),
                 today=_str(s.get("today")),
+                references=self._references(s.get("expect"), i),
             )
             for i, s in enumerate(_list(data.get("scenarios")))
             if isinstance(s, dict)
@@ -354,6 +365,20 @@ class Builder:
             today=_str(data.get("today")),
             scenarios=scenarios,
         )
+
+    def _references(self, expect: Any, i: int) -> list[tuple[str, Where]]:
+        if not isinstance(expect, dict):
+            return []
+        found: list[tuple[str, Where]] = []
+        for key in ("visible", "hidden"):
+            for j, path in enumerate(_list(expect.get(key))):
+                if isinstance(path, str):
+                    found.append((path, self.where("scenarios", i, "expect", key, j)))
+        for key in ("errors", "not_errors", "warnings"):
+            for j, item in enumerate(_list(expect.get(key))):
+                if isinstance(item, dict) and isinstance(item.get("field"), str):
+                    found.append((item["field"], self.where("scenarios", i, "expect", key, j, "field")))
+        return found
 
 
 _ALL_FIELD_KEYS = set().union(*KEYS_BY_TYPE.values(), COMMON_KEYS, ANSWERABLE_KEYS)

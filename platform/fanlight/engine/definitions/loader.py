@@ -6,6 +6,7 @@ with its file, line, column and stable code, so an author fixes them all in one 
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ class DefinitionSet:
     thresholds: dict[str, m.Thresholds] = field(default_factory=dict)
     option_lists: dict[str, m.OptionList] = field(default_factory=dict)
     test_suites: dict[str, m.TestSuite] = field(default_factory=dict)
+    agencies: dict[str, m.Agency] = field(default_factory=dict)
     compiled: dict[str, CompiledForm] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     files: int = 0
@@ -40,7 +42,14 @@ class DefinitionSet:
         return not self.problems
 
     def all(self) -> list[m.Definition]:
-        groups: list[dict[str, Any]] = [self.forms, self.rulesets, self.thresholds, self.option_lists, self.test_suites]
+        groups: list[dict[str, Any]] = [
+            self.forms,
+            self.rulesets,
+            self.thresholds,
+            self.option_lists,
+            self.test_suites,
+            self.agencies,
+        ]
         return [d for group in groups for d in group.values()]
 
 
@@ -103,6 +112,7 @@ def _build(doc: SourceDocument, result: DefinitionSet, problems: Problems) -> No
         "thresholds": builder.thresholds,
         "options": builder.options,
         "tests": builder.tests,
+        "agency": builder.agency,
     }[kind](doc.data)
     problems.extend(builder.problems)
     groups: dict[str, dict[str, Any]] = {
@@ -111,6 +121,7 @@ def _build(doc: SourceDocument, result: DefinitionSet, problems: Problems) -> No
         "thresholds": result.thresholds,
         "options": result.option_lists,
         "tests": result.test_suites,
+        "agency": result.agencies,
     }
     group = groups[kind]
     if built.id in group:
@@ -139,7 +150,38 @@ def _resolve_options(result: DefinitionSet, problems: Problems) -> None:
                 f.options = shared.options
 
 
+AGENCY_TYPES = "agency-types"  # the shared option list that maps agency types to CIN referral-source codes
+
+
+def _check_agencies(result: DefinitionSet, problems: Problems) -> None:
+    types = result.option_lists.get(AGENCY_TYPES)
+    owners: dict[str, m.Agency] = {}
+    for agency in result.agencies.values():
+        option = next((o for o in types.options if o.value == agency.agency_type), None) if types else None
+        if option is None:
+            known = (
+                f" (see the '{AGENCY_TYPES}' option list)" if types else f" (there is no '{AGENCY_TYPES}' option list)"
+            )
+            problems.add(
+                agency.agency_type_where or agency.where, "REF009", f"unknown agency type '{agency.agency_type}'{known}"
+            )
+        else:
+            agency.referral_source_code = option.code
+        for form_id in agency.forms:
+            if form_id not in result.forms:
+                problems.add(
+                    agency.forms_where or agency.where, "REF006", f"unknown form '{form_id}'{_known(result.forms)}"
+                )
+        for domain in agency.email_domains:
+            if domain in owners:
+                problems.add(
+                    agency.where, "REF001", f"email domain '{domain}' already belongs to agency '{owners[domain].id}'"
+                )
+            owners.setdefault(domain, agency)
+
+
 def _check_references(result: DefinitionSet, problems: Problems) -> None:
+    _check_agencies(result, problems)
     for form in result.forms.values():
         for rid in form.rulesets:
             if rid not in result.rulesets:
@@ -157,6 +199,20 @@ def _check_references(result: DefinitionSet, problems: Problems) -> None:
             problems.add(
                 suite.form_where or suite.where, "REF006", f"unknown form '{suite.form}'{_known(result.forms)}"
             )
+        else:
+            _check_expectations(suite, result.forms[suite.form], problems)
+
+
+def _check_expectations(suite: m.TestSuite, form: m.Form, problems: Problems) -> None:
+    """A scenario that expects something of a misspelt field would pass or fail for the wrong reason."""
+    known = {f.id for f in form.top_fields()} | {s.id for s in form.sections}
+    for scenario in suite.scenarios:
+        for path, where in scenario.references:
+            top = path.split("[", 1)[0].split(".", 1)[0]
+            if top not in known:
+                close = difflib.get_close_matches(top, sorted(known), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                problems.add(where, "REF008", f"unknown field or section '{top}' in form '{form.id}'{hint}")
 
 
 def _known(group: dict[str, Any]) -> str:

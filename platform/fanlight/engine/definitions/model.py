@@ -199,12 +199,26 @@ class OptionList(Definition):
 
 
 @dataclass(slots=True)
+class Agency(Definition):
+    """An approved agency: whose staff may register, and which forms they may use."""
+
+    agency_type: str = ""
+    agency_type_where: Where | None = None
+    referral_source_code: str | None = None  # resolved from the agency-types option list
+    email_domains: tuple[str, ...] = ()
+    forms: tuple[str, ...] = ()
+    forms_where: Where | None = None
+
+
+@dataclass(slots=True)
 class Scenario:
     name: str
     answers: dict[str, Any]
     expect: dict[str, Any]
     where: Where
     today: str | None = None
+    # Every field path or section id the expectations name, with where it is written.
+    references: list[tuple[str, Where]] = _field(default_factory=list)
 
 
 @dataclass(slots=True)

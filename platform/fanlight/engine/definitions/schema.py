@@ -14,7 +14,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from ..problems import Problems
 from .source import SourceDocument
 
-KINDS = ("form", "ruleset", "thresholds", "options", "tests")
+KINDS = ("form", "ruleset", "thresholds", "options", "tests", "agency")
 
 
 @cache
