@@ -37,8 +37,15 @@ FORM = compile_yaml(
 
 
 def test_calculated_values_appear_under_derived_with_their_json_types():
-    evaluation = run(FORM, {"child_forename": "Jordan", "child_surname": "Morgan", "child_dob": "2012-05-01",
-                            "young_person_views": "I want to stay with my nan."})
+    evaluation = run(
+        FORM,
+        {
+            "child_forename": "Jordan",
+            "child_surname": "Morgan",
+            "child_dob": "2012-05-01",
+            "young_person_views": "I want to stay with my nan.",
+        },
+    )
 
     assert evaluation.derived == {
         "child_full_name": "Jordan Morgan",
@@ -109,7 +116,11 @@ def test_a_hidden_calculated_field_has_no_value():
 
 def test_a_calculation_giving_the_wrong_type_is_caught_when_loading():
     problems = problems_of(
-        {"forms/f.yaml": form_yaml("- {id: a, type: number, label: A}\n- {id: b, type: text, label: B, calculate: a + 1}")}
+        {
+            "forms/f.yaml": form_yaml(
+                "- {id: a, type: number, label: A}\n- {id: b, type: text, label: B, calculate: a + 1}"
+            )
+        }
     )
 
     assert len(problems) == 1

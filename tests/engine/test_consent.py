@@ -97,7 +97,15 @@ def test_consent_refused_needs_a_reason_and_not_who_refused():
 def test_answers_to_questions_that_were_not_asked_are_dropped():
     evaluation = run(
         FORM,
-        {"consent": {"sought": False, "given": True, "given_by": "Sam", "method": "written", "reason": "Risk to the child."}},
+        {
+            "consent": {
+                "sought": False,
+                "given": True,
+                "given_by": "Sam",
+                "method": "written",
+                "reason": "Risk to the child.",
+            }
+        },
     )
 
     assert codes(evaluation) == []

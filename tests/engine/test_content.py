@@ -43,9 +43,7 @@ def test_an_answer_sent_for_guidance_is_ignored():
 
 
 def test_guidance_cannot_be_required():
-    problems = problems_of(
-        {"forms/f.yaml": form_yaml("- {id: note, type: content, text: Read this., required: true}")}
-    )
+    problems = problems_of({"forms/f.yaml": form_yaml("- {id: note, type: content, text: Read this., required: true}")})
 
     assert len(problems) == 1
     assert " DEF007 " in problems[0]

@@ -71,8 +71,19 @@ def test_an_expected_date_of_delivery_in_the_past_is_refused():
 
 @pytest.mark.parametrize(
     "sent",
-    ["2026-02-30", "2025-02-29", "2026-13-01", "22/11/2026", "2026-11-22T10:00", "22 November 2026", "20261122",
-     "2026-1-5", 20261122, True, ["2026-11-22"]],
+    [
+        "2026-02-30",
+        "2025-02-29",
+        "2026-13-01",
+        "22/11/2026",
+        "2026-11-22T10:00",
+        "22 November 2026",
+        "20261122",
+        "2026-1-5",
+        20261122,
+        True,
+        ["2026-11-22"],
+    ],
 )
 def test_something_that_is_not_a_real_date_is_a_type_error(sent):
     evaluation = run(FORM, {"incident_date": sent})

@@ -69,8 +69,15 @@ def test_a_time_before_the_fixed_minimum_is_refused():
 
 @pytest.mark.parametrize(
     "sent",
-    ["2026-11-22", "2026-11-22T25:00", "2026-02-30T10:00", "22/11/2026 10:00", "yesterday", 1763800000,
-     "2026-11-22T10:00:00+99:00"],
+    [
+        "2026-11-22",
+        "2026-11-22T25:00",
+        "2026-02-30T10:00",
+        "22/11/2026 10:00",
+        "yesterday",
+        1763800000,
+        "2026-11-22T10:00:00+99:00",
+    ],
 )
 def test_something_that_is_not_a_date_and_time_is_a_type_error(sent):
     evaluation = evaluate(FORM, {"last_seen": sent}, now=NOW)

@@ -28,8 +28,14 @@ def test_a_teacher_with_a_school_address_is_accepted():
 
 
 def test_an_address_that_is_not_an_email_address_is_refused():
-    for wrong in ("dsl at greenfield.sch.uk", "dsl@greenfield", "dsl@@greenfield.sch.uk", "d sl@greenfield.sch.uk",
-                  "@greenfield.sch.uk", "dsl@.sch.uk"):
+    for wrong in (
+        "dsl at greenfield.sch.uk",
+        "dsl@greenfield",
+        "dsl@@greenfield.sch.uk",
+        "d sl@greenfield.sch.uk",
+        "@greenfield.sch.uk",
+        "dsl@.sch.uk",
+    ):
         evaluation = run(FORM, {"secure_email": wrong})
         assert codes(evaluation) == [("secure_email", "pattern")], wrong
         assert "email address" in evaluation.errors[0].message

@@ -149,13 +149,26 @@ def test_done_when_a_wrong_constraint_type_is_reported():
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "platform"), os.environ.get("PYTHONPATH", "")])}
-    return subprocess.run([sys.executable, "-m", "fanlight.engine.cli", *args], capture_output=True, text=True,
-                          check=False, cwd=ROOT, env=env, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "fanlight.engine.cli", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
+    )
 
 
-CLI_CASES = ["YAML001_unclosed_bracket.yaml", "YAML002_duplicate_key.yaml", "DEF002_wrong_constraint_type.yaml",
-             "DEF005_unknown_type.yaml", "EXP002_unknown_field.yaml", "EXP004_show_if_cycle.yaml",
-             "REF008_rule_names_unknown_field"]
+CLI_CASES = [
+    "YAML001_unclosed_bracket.yaml",
+    "YAML002_duplicate_key.yaml",
+    "DEF002_wrong_constraint_type.yaml",
+    "DEF005_unknown_type.yaml",
+    "EXP002_unknown_field.yaml",
+    "EXP004_show_if_cycle.yaml",
+    "REF008_rule_names_unknown_field",
+]
 
 
 @pytest.mark.parametrize("name", CLI_CASES)
@@ -214,8 +227,14 @@ def _one(files: dict[str, str]) -> str:
 
 @pytest.mark.parametrize(
     ("value", "words"),
-    [("no", "read as false"), ("off", "read as false"), ("On", "read as true"), ("12:30", "read as a number"),
-     ("0755", "read as a number"), ("1_000", "read as a number")],
+    [
+        ("no", "read as false"),
+        ("off", "read as false"),
+        ("On", "read as true"),
+        ("12:30", "read as a number"),
+        ("0755", "read as a number"),
+        ("1_000", "read as a number"),
+    ],
 )
 def test_yaml_1_1_surprises_in_values_are_reported_at_the_value(value, words):
     problems = problems_of({"forms/f.yaml": form_yaml(f"- {{id: answer, type: text, label: A, hint: {value}}}")})
@@ -264,13 +283,47 @@ def test_deeply_nested_yaml_is_refused_without_recursing_forever():
     assert " YAML004 " in problems[0] or " YAML001 " in problems[0]
 
 
+@pytest.mark.parametrize("text", ["\x1f", "kind: form\ntitle: A\x07B\n", "\x00", "kind: \x1b[31mform\n"])
+def test_a_control_character_in_a_file_is_a_problem_not_a_crash(text):
+    problems = load_texts({"f.yaml": text}).problems
+
+    assert [p.code for p in problems] in (["YAML001"], ["YAML004"]), problems
+
+
+def test_a_control_character_in_a_file_on_disk_is_a_problem_not_a_crash(tmp_path):
+    (tmp_path / "f.yaml").write_text("kind: form\nid: a\x1fb\n", encoding="utf-8")
+
+    result = _cli("definitions", "check", str(tmp_path))
+
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    assert all(PROBLEM_LINE.match(line) for line in result.stdout.splitlines())
+
+
+def test_every_problem_is_one_line_even_when_the_author_wrote_a_newline_in_a_name():
+    problems = problems_of(
+        {
+            "forms/f.yaml": form_yaml('- {id: "child\\nname", type: text, label: Name}'),
+            "rules/r.yaml": 'kind: ruleset\nid: r\nversion: 1\ntitle: R\nrules: []\n"a\\nb": 1\n',
+        }
+    )
+
+    assert len(problems) == 3, problems  # a bad field id, no rules, an unknown key
+    for problem in problems:
+        assert PROBLEM_LINE.match(problem), problem
+
+
 def test_a_file_without_a_kind_is_missing_a_required_key():
     assert _one({"f.yaml": "id: x\nversion: 1\n"}) == "f.yaml:1:1: DEF001 missing required key 'kind'"
 
 
 def test_two_forms_with_the_same_id_are_duplicates():
-    problem = _one({"forms/a.yaml": form_yaml("- {id: a, type: text, label: A}"),
-                    "forms/b.yaml": form_yaml("- {id: b, type: text, label: B}")})
+    problem = _one(
+        {
+            "forms/a.yaml": form_yaml("- {id: a, type: text, label: A}"),
+            "forms/b.yaml": form_yaml("- {id: b, type: text, label: B}"),
+        }
+    )
 
     assert problem == "forms/b.yaml:2:5: REF001 form id 'test-form' is already defined in forms/a.yaml"
 
@@ -282,14 +335,18 @@ def test_a_version_below_one_is_an_invalid_value():
 
 
 def test_a_form_id_that_is_not_kebab_case_is_an_invalid_value():
-    problem = _one({"forms/f.yaml": form_yaml("- {id: a, type: text, label: A}").replace("id: test-form", "id: Test_Form")})
+    problem = _one(
+        {"forms/f.yaml": form_yaml("- {id: a, type: text, label: A}").replace("id: test-form", "id: Test_Form")}
+    )
 
     assert problem.startswith("forms/f.yaml:2:5: DEF004 ")
     assert "kebab-case" in problem
 
 
 def test_a_reserved_word_as_a_section_id_is_reported():
-    problem = _one({"forms/f.yaml": form_yaml("- {id: a, type: text, label: A}").replace("- id: main", "- id: answers")})
+    problem = _one(
+        {"forms/f.yaml": form_yaml("- {id: a, type: text, label: A}").replace("- id: main", "- id: answers")}
+    )
 
     assert problem.startswith("forms/f.yaml:6:9: REF005 ")
 

@@ -6,7 +6,17 @@ import json
 
 from tests.helpers import compile_yaml, form_yaml, run
 
-KEYS = {"form", "version", "complete", "visible_sections", "visible_fields", "errors", "warnings", "derived", "threshold"}
+KEYS = {
+    "form",
+    "version",
+    "complete",
+    "visible_sections",
+    "visible_fields",
+    "errors",
+    "warnings",
+    "derived",
+    "threshold",
+}
 
 FORM = compile_yaml(
     form_yaml(
@@ -68,7 +78,9 @@ def test_an_incomplete_evaluation_as_json():
 
 
 def test_a_complete_evaluation_as_json_has_plain_json_values():
-    result = run(FORM, {"child_dob": "2024-01-01", "weight": 12.5, "seen": "2026-11-22T09:00+01:00", "note": "n"}).to_json()
+    result = run(
+        FORM, {"child_dob": "2024-01-01", "weight": 12.5, "seen": "2026-11-22T09:00+01:00", "note": "n"}
+    ).to_json()
 
     assert result["complete"] is True
     assert result["errors"] == []

@@ -83,9 +83,20 @@ def test_equality_on_an_unanswered_field_works_as_usual(expression, expected):
 
 @pytest.mark.parametrize(
     "expression",
-    ["age < 13", "age <= 13", "age > 13", "age >= 13", "'missing' in categories", "description.length < 40",
-     "description.length >= 0", "child_dob < $today", "$age(child_dob) >= 12", "household_members.length > 0",
-     "age + 1 > 3", "null in categories"],
+    [
+        "age < 13",
+        "age <= 13",
+        "age > 13",
+        "age >= 13",
+        "'missing' in categories",
+        "description.length < 40",
+        "description.length >= 0",
+        "child_dob < $today",
+        "$age(child_dob) >= 12",
+        "household_members.length > 0",
+        "age + 1 > 3",
+        "null in categories",
+    ],
 )
 def test_an_ordering_membership_or_attribute_test_on_null_is_false(expression):
     assert condition(expression, {}) is False
@@ -209,9 +220,7 @@ def test_an_unknown_name_is_reported_with_a_suggestion_at_its_column():
         """
     )
 
-    assert problems == [
-        "forms/f.yaml:10:84: EXP002 unknown field 'imediate_danger' (did you mean 'immediate_danger'?)"
-    ]
+    assert problems == ["forms/f.yaml:10:84: EXP002 unknown field 'imediate_danger' (did you mean 'immediate_danger'?)"]
 
 
 def test_an_unknown_name_in_a_multi_line_expression_points_at_its_own_line():
@@ -259,9 +268,7 @@ def test_a_condition_that_is_not_true_or_false_is_a_type_error():
 
 
 def test_a_builtin_given_the_wrong_kind_of_value_is_a_type_error():
-    problems = _problems(
-        "- {id: a, type: text, label: A}\n- {id: b, type: text, label: B, show_if: \"$age(a) > 3\"}"
-    )
+    problems = _problems('- {id: a, type: text, label: A}\n- {id: b, type: text, label: B, show_if: "$age(a) > 3"}')
 
     assert len(problems) == 1
     assert " EXP003 " in problems[0]
@@ -320,8 +327,14 @@ def test_an_unknown_consent_or_repeat_attribute_is_reported():
 @pytest.mark.parametrize(
     "answers",
     [
-        {"age": "x", "description": 3, "categories": "missing", "child_dob": "2026-02-30", "consent": [1],
-         "household_members": "Sam"},
+        {
+            "age": "x",
+            "description": 3,
+            "categories": "missing",
+            "child_dob": "2026-02-30",
+            "consent": [1],
+            "household_members": "Sam",
+        },
         {"household_members": [None, 3, "x", {"name": {"first": "Sam"}}]},
         {"age": 10**30, "child_dob": "0001-01-01"},
         {"child_dob": "9999-12-31", "age": -(10**15)},
@@ -329,9 +342,17 @@ def test_an_unknown_consent_or_repeat_attribute_is_reported():
 )
 @pytest.mark.parametrize(
     "expression",
-    ["age * 1e308 > 1", "$age(child_dob) > 1", "child_dob - t'P3650000D' < $today", "child_dob + t'P3650D' > $today",
-     "household_members[0].name.length > 2", "description =~ '(a+)+$'", "age / (age - age) > 0",
-     "categories[0] == 'missing'", "consent.date > $today"],
+    [
+        "age * 1e308 > 1",
+        "$age(child_dob) > 1",
+        "child_dob - t'P3650000D' < $today",
+        "child_dob + t'P3650D' > $today",
+        "household_members[0].name.length > 2",
+        "description =~ '(a+)+$'",
+        "age / (age - age) > 0",
+        "categories[0] == 'missing'",
+        "consent.date > $today",
+    ],
 )
 def test_no_expression_crashes_an_evaluation_whatever_the_answers(expression, answers):
     form = _form(expression, "yes_no")

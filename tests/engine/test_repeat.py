@@ -58,8 +58,13 @@ ADULTS = [{"member_name": "Sam"}, {"member_name": "Alex"}]
 
 
 def test_a_referral_about_two_children_is_complete_and_each_childs_age_is_worked_out():
-    evaluation = run(FORM, {"children": [JORDAN, {**JORDAN, "name": "Kai", "dob": "2024-01-10", "school": ""}],
-                            "household_members": ADULTS})
+    evaluation = run(
+        FORM,
+        {
+            "children": [JORDAN, {**JORDAN, "name": "Kai", "dob": "2024-01-10", "school": ""}],
+            "household_members": ADULTS,
+        },
+    )
 
     assert codes(evaluation) == []
     assert evaluation.derived == {"children[0].age": 8, "children[1].age": 2}
@@ -87,14 +92,19 @@ def test_an_unborn_baby_is_not_asked_for_a_date_of_birth_and_one_given_is_droppe
     assert codes(evaluation) == []
     assert evaluation.answers["children"] == [{"name": "Baby Morgan", "unborn": True}]
     assert evaluation.visible_fields == [
-        "unborn", "school_holidays", "children", "children[0].name", "children[0].unborn",
-        "household_members", "household_members[0].member_name", "household_members[1].member_name",
+        "unborn",
+        "school_holidays",
+        "children",
+        "children[0].name",
+        "children[0].unborn",
+        "household_members",
+        "household_members[0].member_name",
+        "household_members[1].member_name",
     ]
 
 
 def test_errors_inside_items_name_the_item_by_its_index():
-    evaluation = run(FORM, {"children": [JORDAN, {"unborn": False, "dob": "2030-01-01"}],
-                            "household_members": ADULTS})
+    evaluation = run(FORM, {"children": [JORDAN, {"unborn": False, "dob": "2030-01-01"}], "household_members": ADULTS})
 
     assert codes(evaluation) == [("children[1].name", "required"), ("children[1].dob", "max")]
 
@@ -109,10 +119,19 @@ def test_visible_fields_list_every_items_paths_after_the_repeat_in_form_order():
     evaluation = run(FORM, {"children": [BABY, JORDAN], "household_members": ADULTS})
 
     assert evaluation.visible_fields == [
-        "unborn", "school_holidays",
-        "children", "children[0].name", "children[0].unborn",
-        "children[1].name", "children[1].unborn", "children[1].dob", "children[1].age", "children[1].school",
-        "household_members", "household_members[0].member_name", "household_members[1].member_name",
+        "unborn",
+        "school_holidays",
+        "children",
+        "children[0].name",
+        "children[0].unborn",
+        "children[1].name",
+        "children[1].unborn",
+        "children[1].dob",
+        "children[1].age",
+        "children[1].school",
+        "household_members",
+        "household_members[0].member_name",
+        "household_members[1].member_name",
     ]
 
 

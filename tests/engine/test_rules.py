@@ -144,7 +144,11 @@ def test_a_rule_without_a_field_is_reported_on_the_form():
 def test_set_adds_derived_values_for_routing():
     evaluation = run(COMPILED, {**GOOD, "category": "missing"})
 
-    assert evaluation.derived == {"suggested_priority": "urgent", "needs_strategy_discussion": True, "priority_score": 4}
+    assert evaluation.derived == {
+        "suggested_priority": "urgent",
+        "needs_strategy_discussion": True,
+        "priority_score": 4,
+    }
     assert evaluation.errors == []
 
 
@@ -250,7 +254,9 @@ def test_a_rule_on_a_field_the_form_does_not_have_is_reported():
 
 
 def test_for_each_must_name_a_repeat():
-    rules = QUALITY_RULES.replace("for_each: children\n        when: child_age", "for_each: category\n        when: child_age")
+    rules = QUALITY_RULES.replace(
+        "for_each: children\n        when: child_age", "for_each: category\n        when: child_age"
+    )
 
     problems = problems_of({"forms/f.yaml": FORM, "rules/consent.yaml": CONSENT_RULES, "rules/quality.yaml": rules})
 
@@ -281,7 +287,9 @@ def test_a_ruleset_no_form_uses_is_still_syntax_checked():
 
 
 def test_a_message_needs_a_severity():
-    rules = QUALITY_RULES.replace("        severity: warning\n        field: concern_summary\n", "        field: concern_summary\n")
+    rules = QUALITY_RULES.replace(
+        "        severity: warning\n        field: concern_summary\n", "        field: concern_summary\n"
+    )
 
     problems = problems_of({"forms/f.yaml": FORM, "rules/consent.yaml": CONSENT_RULES, "rules/quality.yaml": rules})
 

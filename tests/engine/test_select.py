@@ -65,7 +65,9 @@ def test_the_shared_list_keeps_its_codes():
 
 
 def test_a_select_naming_a_list_that_does_not_exist_is_reported():
-    problems = problems_of({"forms/f.yaml": form_yaml("- {id: agency_type, type: select, label: A, options: agency-typs}")})
+    problems = problems_of(
+        {"forms/f.yaml": form_yaml("- {id: agency_type, type: select, label: A, options: agency-typs}")}
+    )
 
     assert len(problems) == 1
     assert " REF004 " in problems[0]

@@ -48,8 +48,7 @@ FIELDS = """
 - {id: episodes, type: number, label: Missing episodes}
 """
 
-FORM = compile_yaml(form_yaml(FIELDS, extra="thresholds: levels-of-need\n"),
-                    **{"thresholds/levels.yaml": THRESHOLDS})
+FORM = compile_yaml(form_yaml(FIELDS, extra="thresholds: levels-of-need\n"), **{"thresholds/levels.yaml": THRESHOLDS})
 
 
 def test_a_child_with_three_missing_episodes_is_at_level_four():
@@ -84,7 +83,10 @@ def test_no_matched_indicator_gives_a_null_level():
     assert evaluation.threshold.level_name is None
     assert evaluation.threshold.matched == ()
     assert evaluation.to_json()["threshold"] == {
-        "id": "levels-of-need", "level": None, "level_name": None, "matched": [],
+        "id": "levels-of-need",
+        "level": None,
+        "level_name": None,
+        "matched": [],
     }
 
 
@@ -134,8 +136,9 @@ def test_an_indicator_in_an_unknown_domain_or_level_is_reported():
 def test_an_indicator_naming_a_field_the_form_does_not_have_is_reported_against_that_form():
     problems = problems_of(
         {
-            "forms/f.yaml": form_yaml(FIELDS.replace("id: episodes", "id: episode_count"),
-                                      extra="thresholds: levels-of-need\n"),
+            "forms/f.yaml": form_yaml(
+                FIELDS.replace("id: episodes", "id: episode_count"), extra="thresholds: levels-of-need\n"
+            ),
             "thresholds/levels.yaml": THRESHOLDS,
         }
     )

@@ -60,8 +60,13 @@ FORM = compile_yaml(
     """
 )
 
-MISSING = {"category": "missing", "last_seen": "2026-11-21T22:00", "episodes": 4, "worried_about_exploitation": True,
-           "exploitation_detail": "Seen with older men in cars."}
+MISSING = {
+    "category": "missing",
+    "last_seen": "2026-11-21T22:00",
+    "episodes": 4,
+    "worried_about_exploitation": True,
+    "exploitation_detail": "Seen with older men in cars.",
+}
 
 
 def test_a_referral_about_neglect_sees_only_the_neglect_questions():
@@ -77,7 +82,12 @@ def test_a_missing_child_opens_the_missing_episode_and_exploitation_sections():
 
     assert evaluation.visible_sections == ["about-the-concern", "missing-episode", "exploitation", "summary"]
     assert evaluation.visible_fields == [
-        "category", "worried_about_exploitation", "last_seen", "episodes", "exploitation_detail", "episodes_note",
+        "category",
+        "worried_about_exploitation",
+        "last_seen",
+        "episodes",
+        "exploitation_detail",
+        "episodes_note",
         "frequent_missing",
     ]
     assert evaluation.derived == {"frequent_missing": True}

@@ -2,6 +2,9 @@
 
 fanlight definitions check [PATH]     exit 0 clean, 1 problems (one FILE:LINE:COL: CODE line each)
 fanlight definitions test [PATH]      one line per scenario; exit 1 on any failure
+fanlight definitions diff OLD NEW [--json] [--definitions PATH]
+                                      one line per semantic change (or a JSON list); exit 0 when it
+                                      ran, changes or not; 2 bad usage, unreadable paths or problems
 fanlight evaluate FORM_ID --answers FILE|- [--definitions PATH] [--today YYYY-MM-DD]
                                       JSON; exit 0 complete, 1 not complete, 2 bad usage or input
 """
@@ -14,10 +17,14 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from . import evaluate, load_definitions
-from .definitions.loader import DefinitionSet
+from .definitions.loader import DefinitionSet, definition_files, load_documents
+from .definitions.source import SourceDocument, read_source
+from .diff import diff_definitions
+from .problems import Where
 from .testing import run_suites
 
 DEFAULT_DEFINITIONS = "definitions"
@@ -43,6 +50,20 @@ def build_parser() -> argparse.ArgumentParser:
     test = actions.add_parser("test", help="run the definition-test scenarios")
     test.add_argument("path", nargs="?", default=DEFAULT_DEFINITIONS)
     test.set_defaults(handler=_test)
+    diff = actions.add_parser("diff", help="the semantic diff between two versions: what changed, one line each")
+    diff.add_argument("old", metavar="OLD", help="the definitions before: a file or a folder")
+    diff.add_argument("new", metavar="NEW", help="the definitions after: a file or a folder")
+    diff.add_argument(
+        "--json", action="store_true", help="print a JSON list of {kind, definition, path, before, after}"
+    )
+    diff.add_argument(
+        "--definitions",
+        metavar="PATH",
+        help="the folder OLD and NEW belong to: each side is loaded as this folder with its own files in place "
+        "of the definitions they define (so one changed file can be diffed with the rulesets, thresholds and "
+        "option lists it refers to)",
+    )
+    diff.set_defaults(handler=_diff)
 
     ev = commands.add_parser("evaluate", help="evaluate answers against a form and print the result as JSON")
     ev.add_argument("form_id", metavar="FORM_ID")
@@ -117,6 +138,86 @@ def _test(args: argparse.Namespace) -> int:
     failed = sum(1 for r in results if not r.passed)
     print(f"{len(results) - failed} passed, {failed} failed")
     return EXIT_FAILED if failed or not results else EXIT_OK
+
+
+def _diff(args: argparse.Namespace) -> int:
+    sides: list[DefinitionSet] = []
+    for path in (args.old, args.new):
+        loaded = _load_side(path, args.definitions)
+        if isinstance(loaded, str):
+            print(f"fanlight: {loaded}", file=sys.stderr)
+            return EXIT_USAGE
+        sides.append(loaded)
+    if _report_problems(sides, (args.old, args.new), args.definitions):
+        return EXIT_USAGE
+    changes = diff_definitions(sides[0], sides[1])
+    if args.json:
+        print(json.dumps([c.to_json() for c in changes], indent=2, ensure_ascii=False))
+    else:
+        for change in changes:
+            print(change.line())
+        print(f"fanlight: {len(changes)} change(s)" if changes else "fanlight: no changes", file=sys.stderr)
+    return EXIT_OK
+
+
+def _load_side(path: str, context: str | None) -> DefinitionSet | str:
+    """One side of a diff, or why it cannot be read."""
+    for where in (path, context):
+        if where is not None and not os.path.exists(where):
+            return f"no such file or folder: {where}"
+    try:
+        documents = _documents(path)
+        if not documents:
+            return f"no definition files (*.yaml, *.yml) in {path}"
+        if context is not None:
+            mine = {_identity(d) for d in documents} - {None}
+            paths = {os.path.realpath(d.path) for d in documents}
+            documents += [
+                d for d in _documents(context) if _identity(d) not in mine and os.path.realpath(d.path) not in paths
+            ]
+        return load_documents(documents)
+    except (OSError, ValueError) as error:
+        return f"cannot read {path}: {getattr(error, 'strerror', None) or error}"
+
+
+def _documents(path: str) -> list[SourceDocument]:
+    documents: list[SourceDocument] = []
+    for name in definition_files(path):
+        try:
+            raw = Path(name).read_bytes()
+        except OSError as error:
+            document = SourceDocument(name, None, None)
+            document.problems.add(Where(name), "YAML004", f"cannot read file: {error.strerror}")
+        else:
+            document = read_source(name, raw)
+        documents.append(document)
+    return documents
+
+
+def _identity(document: SourceDocument) -> tuple[str, str] | None:
+    data = document.data
+    if isinstance(data, dict) and isinstance(data.get("kind"), str) and isinstance(data.get("id"), str):
+        return (data["kind"], data["id"])
+    return None
+
+
+def _report_problems(sides: list[DefinitionSet], paths: tuple[str, str], context: str | None) -> bool:
+    """Print each side's problems on stderr; True if there were any."""
+    found = False
+    for loaded, path in zip(sides, paths, strict=True):
+        for problem in loaded.problems:
+            print(problem, file=sys.stderr)
+        if loaded.problems:
+            found = True
+            print(f"fanlight: the definitions in {path} have {len(loaded.problems)} problem(s)", file=sys.stderr)
+            missing = {p.code for p in loaded.problems} & {"REF002", "REF003", "REF004"}
+            if missing and context is None and os.path.isfile(path):
+                print(
+                    f"fanlight: {path} is one file; give --definitions FOLDER for the rulesets, thresholds "
+                    "and option lists it refers to",
+                    file=sys.stderr,
+                )
+    return found
 
 
 def _evaluate(args: argparse.Namespace) -> int:

@@ -62,7 +62,9 @@ class Problem:
             raise ValueError(f"unknown problem code {self.code}")
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.code} {self.message}"
+        # One line per problem is the contract, even when an author put a newline in a name.
+        message = self.message.replace("\r", "\\r").replace("\n", "\\n")
+        return f"{self.where}: {self.code} {message}"
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.where.file, self.where.line, self.where.col, self.code)

@@ -190,8 +190,8 @@ class Builder:
             return None
         if ftype in ("date", "datetime"):
             special = "today" if ftype == "date" else "now"
-            if value in ("today", "now") or (isinstance(value, str) and _parse_bound(value, ftype) is not None):
-                return special if value in ("today", "now") else _parse_bound(str(value), ftype)
+            if value == special or (isinstance(value, str) and _parse_bound(value, ftype) is not None):
+                return special if value == special else _parse_bound(str(value), ftype)
             self.problems.add(
                 self.where(*path, key),
                 "DEF004",
@@ -358,6 +358,10 @@ class Builder:
             for i, s in enumerate(_list(data.get("scenarios")))
             if isinstance(s, dict)
         ]
+        self._check_date(data.get("today"), ("today",))
+        for i, s in enumerate(_list(data.get("scenarios"))):
+            if isinstance(s, dict):
+                self._check_date(s.get("today"), ("scenarios", i, "today"))
         return m.TestSuite(
             **self.header(data),
             form=str(data.get("form", "")),
@@ -365,6 +369,10 @@ class Builder:
             today=_str(data.get("today")),
             scenarios=scenarios,
         )
+
+    def _check_date(self, value: Any, path: tuple[str | int, ...]) -> None:
+        if isinstance(value, str) and _parse_bound(value, "date") is None:
+            self.problems.add(self.where(*path), "DEF004", f"'{value}' is not a real date (YYYY-MM-DD)")
 
     def _references(self, expect: Any, i: int) -> list[tuple[str, Where]]:
         if not isinstance(expect, dict):

@@ -142,7 +142,16 @@ def read_source(path: str, raw: bytes) -> SourceDocument:
 
 def parse_text(path: str, text: str, problems: Problems | None = None) -> SourceDocument:
     problems = problems if problems is not None else Problems()
-    loader = _StrictLoader(text, path, problems)
+    try:
+        loader = _StrictLoader(text, path, problems)  # the reader rejects control characters here
+    except yaml.reader.ReaderError as error:
+        at = min(max(int(error.position), 0), len(text))
+        line, col = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
+        problems.add(Where(path, line, col), "YAML001", f"character {error.character!r} is not allowed in YAML")
+        return SourceDocument(path, None, None, problems)
+    except yaml.YAMLError as error:
+        problems.add(Where(path), "YAML001", f"cannot read YAML: {_one_line(str(error))}")
+        return SourceDocument(path, None, None, problems)
     try:
         root = loader.get_single_node()
         if root is not None and _depth(root) > MAX_NESTING:
@@ -155,7 +164,7 @@ def parse_text(path: str, text: str, problems: Problems | None = None) -> Source
         problems.add(where, "YAML001", _yaml_message(error))
         return SourceDocument(path, None, None, problems)
     except (yaml.YAMLError, RecursionError, ValueError, TypeError, OverflowError) as error:
-        problems.add(Where(path), "YAML001", f"cannot read YAML: {error}")
+        problems.add(Where(path), "YAML001", f"cannot read YAML: {_one_line(str(error))}")
         return SourceDocument(path, None, None, problems)
     finally:
         loader.dispose()
@@ -164,6 +173,10 @@ def parse_text(path: str, text: str, problems: Problems | None = None) -> Source
     elif not isinstance(data, dict):
         problems.add(Where(path), "YAML004", "a definition file must be a mapping of keys to values")
     return SourceDocument(path, data, root, problems)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _depth(node: Node, level: int = 0) -> int:

@@ -99,7 +99,7 @@ def phone(f: m.Field, raw: Any, clock: Clock) -> Coerced:
     digits = re.sub(r"[\s\-().]", "", value)
     if digits.startswith("+44"):
         digits = "0" + digits[3:].removeprefix("0")
-    if re.fullmatch(r"0\d{9,10}", digits) is None:
+    if re.fullmatch(r"0[0-9]{9,10}", digits) is None:
         return _bad("pattern", expected="a UK phone number")
     return Coerced(value, value)
 
@@ -123,7 +123,7 @@ def nhs_number(f: m.Field, raw: Any, clock: Clock) -> Coerced:
     if isinstance(value, Coerced):
         return value
     digits = re.sub(r"[\s-]", "", value)
-    if re.fullmatch(r"\d{10}", digits) is None or not nhs_check_digit_ok(digits):
+    if re.fullmatch(r"[0-9]{10}", digits) is None or not nhs_check_digit_ok(digits):
         return _bad("pattern", expected="a 10-digit NHS number")
     return Coerced(digits, digits)
 
@@ -140,7 +140,7 @@ def number(f: m.Field, raw: Any, clock: Clock) -> Coerced:
     if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
         return _bad("type", expected="a number")
     if isinstance(raw, str):
-        if re.fullmatch(r"\s*-?\d{1,15}(\.\d{1,10})?\s*", raw) is None:
+        if re.fullmatch(r"\s*-?[0-9]{1,15}(\.[0-9]{1,10})?\s*", raw) is None:
             return _bad("type", expected="a number")
         raw = float(raw) if "." in raw else int(raw)
     if isinstance(raw, float) and (math.isnan(raw) or math.isinf(raw) or abs(raw) > 1e15):
@@ -159,7 +159,7 @@ def number(f: m.Field, raw: Any, clock: Clock) -> Coerced:
 
 
 def date(f: m.Field, raw: Any, clock: Clock) -> Coerced:
-    if not isinstance(raw, str) or re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw.strip()) is None:
+    if not isinstance(raw, str) or re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw.strip()) is None:
         return _bad("type", expected="a date (YYYY-MM-DD)")
     try:
         day = datetime.date.fromisoformat(raw.strip())
@@ -175,14 +175,21 @@ def date(f: m.Field, raw: Any, clock: Clock) -> Coerced:
 
 
 def datetime_(f: m.Field, raw: Any, clock: Clock) -> Coerced:
-    if not isinstance(raw, str) or len(raw) > 40 or not re.match(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", raw.strip()):
+    if (
+        not isinstance(raw, str)
+        or len(raw) > 40
+        or not re.match(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}", raw.strip())
+    ):
         return _bad("type", expected="a date and time (ISO 8601)")
     try:
         moment = datetime.datetime.fromisoformat(raw.strip())
     except ValueError:
         return _bad("type", expected="a real date and time")
     moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    moment = moment.astimezone(UTC)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:59-23:59 is past the end of the calendar in UTC
+        return _bad("type", expected="a real date and time")
     low = clock.now if f.min == "now" else f.min
     high = clock.now if f.max == "now" else f.max
     if isinstance(low, datetime.datetime) and moment < low:
@@ -315,11 +322,13 @@ def consent(f: m.Field, raw: Any, clock: Clock) -> tuple[dict[str, Any], dict[st
 
 def consent_asked(values: dict[str, Any]) -> list[str]:
     """Which consent sub-answers are asked, given the ones already answered."""
+    sought = values.get("sought")
+    given = values.get("given") if sought is True else None  # `given` counts only when it was asked
     asked = ["sought"]
-    if values.get("sought") is True:
+    if sought is True:
         asked.append("given")
-    if values.get("given") is True:
+    if given is True:
         asked += ["given_by", "relationship", "has_parental_responsibility", "date", "method"]
-    if values.get("sought") is False or values.get("given") is False:
+    if sought is False or given is False:
         asked.append("reason")
     return asked

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextvars
 import datetime
 import decimal
+import difflib
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -185,7 +186,12 @@ def compile_expression(
             f"'{source.text.strip()}' gives {_type_name(expression.result_type)}, but {wanted} is needed here",
         )
         return None
+    found = len(problems)
+    _check_builtins(source, rule.statement, scope, problems)
+    _check_equality_types(source, expression, problems)
     _check_option_values(source, expression, scope, problems)
+    if len(problems) > found:
+        return None
     make_null_safe(rule.statement, frozenset(scope.fields))
     symbols = frozenset(
         n.name for n in walk(rule.statement) if isinstance(n, re_ast.SymbolExpression) and n.scope is None
@@ -256,6 +262,37 @@ def _find(text: str, name: str) -> int:
     before = "" if name.startswith(".") else r"(?<![\w$])"
     match = re.search(before + re.escape(name) + r"(?!\w)", text)
     return match.start() if match else 0
+
+
+def _check_builtins(source: m.Expression, statement: Any, scope: Scope, problems: Problems) -> None:
+    """rule-engine types an unknown `$name` as undefined instead of refusing it: `$tody` would be always null."""
+    known = sorted(scope.context.builtins)
+    for node in walk(statement):
+        if isinstance(node, re_ast.SymbolExpression) and node.scope is not None and node.name not in known:
+            close = difflib.get_close_matches(node.name, known, n=1)
+            hint = f" (did you mean '${close[0]}'?)" if close else ""
+            problems.add(
+                source.where_at(_find(source.text, "$" + node.name)), "EXP002", f"unknown builtin '${node.name}'{hint}"
+            )
+
+
+_SCALARS = ("STRING", "FLOAT", "BOOLEAN", "DATETIME", "TIMEDELTA")
+
+
+def _check_equality_types(source: m.Expression, expression: Any, problems: Problems) -> None:
+    """`immediate_danger == 'yes'` is legal rule-engine but never true when the field is yes/no."""
+    for node in walk(expression):
+        if not (isinstance(node, re_ast.ComparisonExpression) and node.type in ("eq", "ne")):
+            continue
+        left = getattr(node.left.result_type, "name", "")
+        right = getattr(node.right.result_type, "name", "")
+        if left in _SCALARS and right in _SCALARS and left != right:
+            problems.add(
+                source.where,
+                "EXP003",
+                f"'{source.text.strip()}' compares {_type_name(node.left.result_type)} "
+                f"with {_type_name(node.right.result_type)}, which is never equal",
+            )
 
 
 def _check_option_values(source: m.Expression, expression: Any, scope: Scope, problems: Problems) -> None:
