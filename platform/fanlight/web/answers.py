@@ -8,6 +8,7 @@ them, so a bad date comes back as a `type` error next to what the person entered
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
@@ -15,9 +16,28 @@ from werkzeug.datastructures import MultiDict
 from fanlight.engine.definitions import model as m
 
 MAX_REPEAT_ROWS = 200
+# C0 control characters other than tab, line feed and carriage return: never meant, and NUL
+# cannot be stored at all in PostgreSQL text or JSONB.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_NUMBER = re.compile(r"[0-9]{1,9}")
+
+
+def clean_text(text: str) -> str:
+    return _CONTROL.sub("", text)
+
+
+def clean(form: MultiDict[str, str]) -> MultiDict[str, str]:
+    """The posted values without control characters."""
+    return MultiDict([(key, clean_text(value)) for key, value in form.items(multi=True)])
+
+
+def is_number(text: str) -> bool:
+    """ASCII digits only: str.isdigit() also accepts '²', which int() then refuses."""
+    return _NUMBER.fullmatch(text) is not None
 
 
 def section_answers(section: m.Section, form: MultiDict[str, str], saved: dict[str, Any]) -> dict[str, Any]:
+    form = clean(form)
     present = set(form.getlist("_present"))
     changes: dict[str, Any] = {}
     for f in section.fields:
@@ -52,7 +72,7 @@ def date_answer(form: MultiDict[str, str], name: str) -> Any:
     day, month, year = (form.get(f"{name}-{p}", "").strip() for p in ("day", "month", "year"))
     if not (day or month or year):
         return None
-    if day.isdigit() and month.isdigit() and year.isdigit() and len(year) == 4:
+    if is_number(day) and is_number(month) and is_number(year) and len(year) == 4:
         return f"{year}-{int(month):02d}-{int(day):02d}"
     return {"day": day[:10], "month": month[:10], "year": year[:10]}  # shown again as typed, with a type error
 
@@ -62,7 +82,7 @@ def datetime_answer(form: MultiDict[str, str], name: str) -> Any:
     time = form.get(f"{name}-time", "").strip()[:10]
     if day is None and not time:
         return None
-    if isinstance(day, str) and len(time) == 5 and time[2] == ":" and time.replace(":", "").isdigit():
+    if isinstance(day, str) and len(time) == 5 and time[2] == ":" and is_number(time.replace(":", "")):
         return f"{day}T{time}"
     return {"date": day, "time": time}
 
@@ -111,7 +131,7 @@ def apply_action(section: m.Section, action: str, answers: dict[str, Any]) -> di
     items = list(answers.get(repeat.id) or [])
     if parts[0] == "add" and len(items) < min(repeat.max_items or MAX_REPEAT_ROWS, MAX_REPEAT_ROWS):
         items.append({})
-    elif parts[0] == "remove" and len(parts) == 3 and parts[2].isdigit() and int(parts[2]) < len(items):
+    elif parts[0] == "remove" and len(parts) == 3 and is_number(parts[2]) and int(parts[2]) < len(items):
         del items[int(parts[2])]
     else:
         return None

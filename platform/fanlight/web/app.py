@@ -9,14 +9,16 @@ from typing import Any
 from flask import Flask
 from flask_htmx import HTMX
 
-from . import db, security
+import fanlight.renderers
+from fanlight.renderers.html import init_templates
+
+from . import attachments, auth, db, guidance, portal, security
 from .catalogue import Catalogue
 from .config import default_config
 
+
 def _renderers_folder() -> Path:
     """Templates and static files live with the renderers (a source root of their own)."""
-    import fanlight.renderers
-
     return Path(fanlight.renderers.__file__).resolve().parent
 
 
@@ -31,17 +33,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update(default_config(app.instance_path))
     app.config.update(config or {})
+    if app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_NAME"] == "session":
+        # On HTTPS the cookie is bound to this exact host (QUALITY §14): the __Host- prefix makes
+        # browsers refuse it unless it is Secure, has Path=/ and no Domain.
+        app.config["SESSION_COOKIE_NAME"] = "__Host-session"
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     app.extensions["fanlight.catalogue"] = Catalogue.load(app.config["DEFINITIONS_PATH"])
     db.init_app(app)
     security.init_app(app)
     HTMX(app)
-
-    from fanlight.renderers.html import init_templates
-
-    from . import attachments, auth, guidance, portal
-
     init_templates(app)
     auth.init_app(app)
     app.register_blueprint(auth.bp)

@@ -16,14 +16,16 @@ from fanlight.engine.definitions import model as m
 
 from . import answers as posted
 from . import db, store
+from .auth import audit
 from .filetypes import describe, sniff
 from .models import Attachment
-from .portal import _form_of, _own_draft, _section_page
 from .permissions import requires
-from .scanning import load_scanner, scan
+from .portal import _form_of, _own_draft, _revision, _section_page
+from .scanning import scan_with
 
 bp = Blueprint("attachments", __name__)
 DEFAULT_MAX_SIZE = 10 * 1024 * 1024
+DEFAULT_MAX_FILES = 10  # as the file component offers: no field takes files without limit
 
 
 def _file_field(compiled_form: m.Form, field_id: str) -> tuple[m.Section, m.Field]:
@@ -48,10 +50,13 @@ def upload(draft_id: str, field_id: str) -> Response | tuple[str, int]:
         abort(409)
     compiled = _form_of(draft)
     section, f = _file_field(compiled.form, field_id)
+    revision = _revision()  # read before anything is stored: a bad or stale request stores nothing
+    if revision != draft.revision:
+        abort(409)
     changes = posted.section_answers(section, request.form, draft.answers)  # keep what was typed on the page
     upload = request.files.get(field_id)
     data = upload.read() if upload is not None else b""
-    problem = _problem(f, data, upload.filename if upload else "")
+    problem = _problem(f, data, upload.filename if upload else "", len(draft.answers.get(field_id) or []))
     if problem is not None:
         status, message = problem
         answers = {**draft.answers, **changes}
@@ -62,23 +67,19 @@ def upload(draft_id: str, field_id: str) -> Response | tuple[str, int]:
     files = [*(draft.answers.get(field_id) or []), attachment]
     changes[field_id] = files
     try:
-        store.save_answers(draft, _revision(), changes)
-    except store.Conflict:
+        store.save_answers(draft, revision, changes)
+    except store.Conflict:  # another tab saved between the check above and now
         _discard(attachment["id"])
         abort(409)
     return redirect(url_for("portal.section", draft_id=draft.id, section_id=section.id) + f"#{field_id}")
 
 
-def _revision() -> int:
-    try:
-        return int(request.form.get("revision", ""))
-    except ValueError:
-        abort(400)
-
-
-def _problem(f: m.Field, data: bytes, filename: str | None) -> tuple[int, str] | None:
+def _problem(f: m.Field, data: bytes, filename: str | None, attached: int) -> tuple[int, str] | None:
     if not data:
         return 422, "Select a file to upload"
+    most = f.max_items or DEFAULT_MAX_FILES
+    if attached >= most:
+        return 422, f"You can attach up to {most} file{'s' if most != 1 else ''}. Remove one to add another"
     limit = f.max_size or DEFAULT_MAX_SIZE
     if len(data) > limit:
         return 413, f"The selected file must be smaller than {limit // (1024 * 1024) or 1} MB"
@@ -87,7 +88,7 @@ def _problem(f: m.Field, data: bytes, filename: str | None) -> tuple[int, str] |
     kind = sniff(data)
     if f.accept and kind not in f.accept:
         return 422, f"The selected file must be a {describe(f.accept)}"
-    verdict = scan(load_scanner(current_app.config.get("FANLIGHT_SCANNER")), data)
+    verdict = scan_with(current_app.config.get("FANLIGHT_SCANNER"), data)
     if not verdict.clean:
         current_app.logger.warning("upload rejected by the virus scanner: %s", verdict.reason)
         return 422, "The selected file contains a virus or could not be checked. Nothing was saved."
@@ -101,7 +102,7 @@ def _store_file(draft_id: str, field_id: str, filename: str, data: bytes) -> dic
     temporary.write_bytes(data)
     os.replace(temporary, path)
     kind = sniff(data) or "application/octet-stream"
-    name = Path(filename.replace("\\", "/")).name[:255] or "file"
+    name = posted.clean_text(Path(filename.replace("\\", "/")).name)[:255].strip() or "file"
     record = Attachment(owner_id=g.user.id, draft_id=draft_id, field_id=field_id, stored_name=stored,
                         original_name=name, media_type=kind, size=len(data), sha256=hashlib.sha256(data).hexdigest())
     try:
@@ -147,6 +148,9 @@ def remove(draft_id: str, field_id: str, attachment_id: str) -> Response:
 def download(attachment_id: str) -> Response:
     record = db.session().get(Attachment, attachment_id) if len(attachment_id) == 32 else None
     if record is None or record.owner_id != g.user.id:
+        if record is not None:  # someone else's: say nothing about it, but record the attempt
+            audit("access_denied", f"attachment {attachment_id}")
+            db.session().commit()
         abort(404)
     return send_file(_folder() / record.stored_name, mimetype=record.media_type, as_attachment=True,
                      download_name=record.original_name)

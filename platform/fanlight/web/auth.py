@@ -30,7 +30,9 @@ _DUMMY_HASH = hasher.hash("not-a-real-password-used-to-even-out-timing")
 class SignInForm(FlaskForm):  # type: ignore[misc]
     email = EmailField("Email address", validators=[
         DataRequired("Enter your email address"), Length(max=254, message="Enter an email address in the right format"),
-        Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Enter an email address in the right format")])
+        # No control characters: NUL in particular cannot even be looked up in PostgreSQL.
+        Regexp(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$",
+               message="Enter an email address in the right format")])
     password = PasswordField("Password", validators=[DataRequired("Enter your password"), Length(max=1000)])
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -29,7 +30,25 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(url, **options)
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        event.listen(engine, "connect", _utc_session, insert=True)
     return engine
+
+
+def _utc_session(connection: Any, _: Any) -> None:
+    """Times come back in UTC whatever the server's time zone (often Europe/London): the
+    pages and case notes label them UTC."""
+    autocommit = connection.autocommit
+    connection.autocommit = True
+    cursor = connection.cursor()
+    cursor.execute("SET TIME ZONE 'UTC'")
+    cursor.close()
+    connection.autocommit = autocommit
+
+
+def utc(moment: datetime.datetime) -> datetime.datetime:
+    """A stored time as an aware UTC time (SQLite gives back naive UTC)."""
+    return moment.replace(tzinfo=datetime.UTC) if moment.tzinfo is None else moment.astimezone(datetime.UTC)
 
 
 def _sqlite_pragmas(connection: Any, _: Any) -> None:

@@ -13,8 +13,8 @@ ROLES: dict[str, frozenset[str]] = {
     "professional": frozenset({"refer"}),
     "front_door_officer": frozenset({"refer", "triage"}),
     "manager": frozenset({"refer", "triage", "dashboards"}),
-    "service_lead": frozenset({"refer", "edit_definitions"}),
-    "it_reviewer": frozenset({"review_definitions"}),
+    "service_lead": frozenset({"refer", "edit_definitions", "workbench"}),
+    "it_reviewer": frozenset({"review_definitions", "workbench"}),
     "administrator": frozenset({"manage_users"}),
 }
 

@@ -14,11 +14,12 @@ from fanlight.engine.definitions import model as m
 from fanlight.renderers import casenote
 
 from . import answers as posted
-from . import journey, store
+from . import db, journey, store
 from .auth import audit
 from .catalogue import Catalogue
 from .models import Draft, Submission
 from .permissions import requires
+from .security import error_page
 
 bp = Blueprint("portal", __name__)
 
@@ -33,8 +34,6 @@ def _own_draft(draft_id: str) -> Draft:
     if draft is None or draft.owner_id != g.user.id:
         if draft is not None:  # someone else's: say nothing about it, but record the attempt
             audit("access_denied", f"draft {draft_id}")
-            from . import db
-
             db.session().commit()
         abort(404)
     return draft
@@ -45,8 +44,6 @@ def _own_submission(submission_id: str) -> Submission:
     if submission is None or submission.owner_id != g.user.id:
         if submission is not None:
             audit("access_denied", f"submission {submission_id}")
-            from . import db
-
             db.session().commit()
         abort(404)
     return submission
@@ -213,11 +210,15 @@ def _return() -> dict[str, str]:
     return {"return": "check"} if request.args.get("return") == "check" else {}
 
 
+MAX_REVISION = 2**31 - 1  # the column is a 32-bit INTEGER on PostgreSQL and SQLite
+
+
 def _revision() -> int:
-    try:
-        return int(request.form.get("revision", ""))
-    except ValueError:
+    """The revision the posted page was showing; anything but a plain number in range is a bad request."""
+    value = request.form.get("revision", "").strip()
+    if not (value.isascii() and value.isdigit() and len(value) <= 10 and int(value) <= MAX_REVISION):
         abort(400)
+    return int(value)
 
 
 @bp.route("/drafts/<draft_id>/sections/<section_id>/live", methods=["POST"])
@@ -272,7 +273,12 @@ def submit(draft_id: str) -> Response | tuple[str, int]:
                                sections=sections, answers=evaluation.answers, owner=journey.field_section(compiled),
                                show_errors=True)
         return html, 422
-    submission = store.submit(draft, g.user, evaluation)
+    try:
+        submission = store.submit(draft, g.user, evaluation)
+    except store.Conflict:
+        return error_page(409, "Your form has not been sent",
+                          "It was changed in another tab or window while you were sending it. "
+                          "Nothing has been lost: check your answers again, then send it.")
     return redirect(url_for("portal.confirmation", submission_id=submission.id))
 
 
@@ -300,7 +306,7 @@ def case_note(submission_id: str) -> Response:
     submission = _own_submission(submission_id)
     compiled = _form_of(submission)
     text = casenote.render(compiled, submission.answers, _stored(submission), submission.reference,
-                           submission.submitted_at)
+                           db.utc(submission.submitted_at))
     return Response(text, mimetype="text/plain", headers={"Content-Disposition": "inline"})
 
 
@@ -310,7 +316,7 @@ def submission_json(submission_id: str) -> Response:
     submission = _own_submission(submission_id)
     body = {
         "reference": submission.reference, "form": submission.form_id, "version": submission.form_version,
-        "content_hash": submission.form_hash, "submitted_at": submission.submitted_at.isoformat(),
+        "content_hash": submission.form_hash, "submitted_at": db.utc(submission.submitted_at).isoformat(),
         "status": submission.status, "answers": submission.answers, "evaluation": submission.evaluation,
     }
     return Response(json.dumps(body, ensure_ascii=False, indent=2), mimetype="application/json")
@@ -322,6 +328,4 @@ def _stored(submission: Submission) -> Evaluation:
 
 @bp.app_errorhandler(NotFound)
 def not_found(error: NotFound) -> tuple[str, int]:
-    from .security import error_page
-
     return error_page(404, "Page not found", "If you typed the web address, check it is correct.")

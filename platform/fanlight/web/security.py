@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, current_app, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
@@ -63,6 +63,8 @@ def _csrf_error(error: CSRFError) -> tuple[str, int]:
 
 _MESSAGES = {
     400: ("Something in the request was not right", "Go back and check what you entered. Nothing has been changed."),
+    # Only htmx requests get a 401 (pages redirect to sign-in): say why the answers stopped saving.
+    401: ("You have been signed out", "Sign in again to carry on. Answers you saved before then are kept."),
     403: ("You cannot see this page", "You do not have permission to see this. If you think you should, contact your administrator."),
     404: ("Page not found", "If you typed the web address, check it is correct."),
     405: ("That did not work", "This page cannot be used in that way. Go back and try again."),
@@ -85,8 +87,6 @@ def _http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
 
 
 def _unexpected(error: Exception) -> tuple[str, int]:
-    from flask import current_app
-
     current_app.logger.exception("unexpected error on %s %s", request.method, request.path)
     return error_page(500, "Sorry, there is a problem with the service",
                       "Try again later. What you had already saved has not been lost.")

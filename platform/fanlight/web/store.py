@@ -77,6 +77,20 @@ def submit(draft: Draft, owner: User, evaluation: Evaluation) -> Submission:
         return existing
     s = db.session()
     try:
+        # Claim the draft at the revision that was evaluated. If another tab saved since, these
+        # are not the latest answers: sending them would silently drop that save (Conflict).
+        claimed = s.execute(
+            update(Draft)
+            .where(Draft.id == draft.id, Draft.revision == draft.revision, Draft.status == "draft")
+            .values(status="submitted", answers={},  # the submission holds the answers now: no second copy
+                    revision=Draft.revision + 1, updated_at=now())
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            s.rollback()
+            winner = submission_for(draft.id)  # a concurrent submit of the same draft got there first
+            if winner is not None:
+                return winner
+            raise Conflict(s.scalar(select(Draft.revision).where(Draft.id == draft.id)) or 0)
         submission = Submission(
             reference=_reference(), draft_id=draft.id, owner_id=owner.id, agency=owner.agency,
             form_id=draft.form_id, form_version=draft.form_version, form_hash=draft.form_hash,
@@ -87,8 +101,6 @@ def submit(draft: Draft, owner: User, evaluation: Evaluation) -> Submission:
         s.flush()
         s.add(SubmissionEvent(submission_id=submission.id, actor_id=owner.id, kind="submitted",
                               detail={"reference": submission.reference}))
-        draft.status = "submitted"
-        draft.answers = {}  # the submission holds the answers now; keep no second copy
         s.commit()
     except IntegrityError:
         s.rollback()  # a concurrent submit of the same draft won the race

@@ -1,0 +1,88 @@
+"""Walking app.url_map: every route, with its URL filled in from real records (QUALITY §10–12)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+from werkzeug.routing import Rule
+
+STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
+
+# The reviewed public allowlist: what anyone may use without signing in, and why.
+PUBLIC_ENDPOINTS = {
+    "static": "stylesheets, scripts and images; no data",
+    "auth.sign_in": "the way in",
+    "auth.sign_out": "must work for a session that has already expired",
+    "auth.signed_out": "the page after signing out",
+    "guidance.index": "threshold guidance is published for every professional and the public",
+    "guidance.thresholds": "threshold guidance",
+    "guidance.level": "threshold guidance",
+}
+
+# What the walker puts in each URL argument. A new route with a new argument fails the walker
+# until it is taught what a real value is.
+ARGUMENTS = {"form_id", "draft_id", "section_id", "field_id", "attachment_id", "submission_id", "thresholds_id",
+             "level", "filename"}
+PRIVATE_RECORDS = {"draft_id", "submission_id", "attachment_id"}
+
+
+@dataclass(frozen=True)
+class Route:
+    rule: Rule
+    method: str
+
+    @property
+    def endpoint(self) -> str:
+        return self.rule.endpoint
+
+    @property
+    def public(self) -> bool:
+        return self.endpoint in PUBLIC_ENDPOINTS
+
+    @property
+    def private_records(self) -> set[str]:
+        return set(self.rule.arguments) & PRIVATE_RECORDS
+
+    def url(self, app: Flask, ids: dict[str, Any]) -> str:
+        unknown = set(self.rule.arguments) - ARGUMENTS
+        assert not unknown, f"{self.rule.rule}: the route walker does not know what to put in {sorted(unknown)}"
+        values = {arg: ids[arg] for arg in self.rule.arguments}
+        path: str = app.url_map.bind("localhost").build(self.endpoint, values, method=self.method)
+        return path
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.rule.rule}"
+
+
+def routes(app: Flask, methods: set[str] | None = None) -> Iterator[Route]:
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            if methods is None or method in methods:
+                yield Route(rule, method)
+
+
+def ids_for(draft_id: str, submission_id: str, attachment_id: str, **more: Any) -> dict[str, Any]:
+    return {
+        "form_id": "cause-for-concern", "draft_id": draft_id, "section_id": "documents",
+        "field_id": "attachments", "attachment_id": attachment_id, "submission_id": submission_id,
+        "thresholds_id": "levels-of-need", "level": 3, "filename": "vendor/fanlight.css", **more,
+    }
+
+
+def body_for(route: Route, token: str | None, revision: int) -> list[tuple[str, Any]]:
+    """A multipart body that would change something if the request were let through."""
+    from .factories import PDF, Upload
+
+    pairs: list[tuple[str, Any]] = [
+        ("revision", str(revision)), ("_present", "categories"), ("categories", "neglect"),
+        ("_present", "spoke_to"), ("spoke_to", "Changed by a forged request"), ("action", "later"),
+        ("email", "nobody@test-agency.example"), ("password", "x"),
+    ]
+    if "field_id" in route.rule.arguments:
+        pairs.append(("attachments", Upload(PDF, "forged.pdf", "application/pdf")))
+    if token is not None:
+        pairs.insert(0, ("csrf_token", token))
+    return pairs
