@@ -34,7 +34,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from fanlight.engine import evaluate
-from fanlight.web import auth, migrate, portal
+from fanlight.web import auth, db, migrate, portal
 from fanlight.web.app import create_app
 from fanlight.web.catalogue import Catalogue
 
@@ -183,6 +183,9 @@ def app(config: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("FANLIGHT_INSTANCE", str(tmp_path / "instance"))
     clean(config["DATABASE_URL"])
     application = create_app(config)
+    with application.app_context():
+        # A running server has published its bundled definitions before anyone uses it.
+        application.extensions["fanlight.catalogue"].refresh(db.session(), force=True)
     try:
         yield application
     finally:

@@ -25,7 +25,7 @@ PUBLIC_ENDPOINTS = {
 # What the walker puts in each URL argument. A new route with a new argument fails the walker
 # until it is taught what a real value is.
 ARGUMENTS = {"form_id", "draft_id", "section_id", "field_id", "attachment_id", "submission_id", "thresholds_id",
-             "level", "filename"}
+             "level", "filename", "change_id", "publication_id", "path"}
 PRIVATE_RECORDS = {"draft_id", "submission_id", "attachment_id"}
 
 
@@ -68,7 +68,9 @@ def ids_for(draft_id: str, submission_id: str, attachment_id: str, **more: Any) 
     return {
         "form_id": "cause-for-concern", "draft_id": draft_id, "section_id": "documents",
         "field_id": "attachments", "attachment_id": attachment_id, "submission_id": submission_id,
-        "thresholds_id": "levels-of-need", "level": 3, "filename": "vendor/fanlight.css", **more,
+        "thresholds_id": "levels-of-need", "level": 3, "filename": "vendor/fanlight.css",
+        # the workbench: the bundled definitions are publication 1; change 1 is whatever exists
+        "change_id": 1, "publication_id": 1, "path": "forms/cause-for-concern.yaml", **more,
     }
 
 

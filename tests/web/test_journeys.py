@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import json
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +15,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+from fanlight.web import db, registry
 from fanlight.web.catalogue import Catalogue
 from fanlight.web.models import Draft, Submission, SubmissionEvent
 
 from .factories import (
-    DEFINITIONS,
     FORM,
     REFERENCE,
     answers_for,
@@ -253,18 +252,18 @@ def test_the_print_view_case_note_and_json_of_a_sent_referral(app, teacher_clien
 
 
 def publish_version_two(app: Flask, folder: Path) -> Any:
-    """Serve version 2 of the form next to version 1, as deploying a changed definition does."""
-    shutil.copytree(DEFINITIONS, folder)
-    path = folder / "forms" / "cause-for-concern.yaml"
-    text = path.read_text(encoding="utf-8")
-    text = text.replace("\nversion: 1\n", "\nversion: 2\n", 1).replace(
-        "title: About this referral\n", "title: About this referral (version 2)\n", 1)
-    path.write_text(text, encoding="utf-8")
-    old: Catalogue = app.extensions["fanlight.catalogue"]
-    new = Catalogue.load(str(folder))
-    new.by_version.update(old.by_version)  # version 1 stays servable for the drafts pinned to it
-    app.extensions["fanlight.catalogue"] = new
-    return new.current(FORM)
+    """Publish version 2 of the form through the registry, as a reviewed change does."""
+    del folder  # the registry holds every version; nothing is deployed
+    with app.app_context():
+        s = db.session()
+        texts = registry.texts_of(s, registry.live_id(s))
+        path = "forms/cause-for-concern.yaml"
+        texts[path] = texts[path].replace("title: About this referral\n", "title: About this referral (version 2)\n", 1)
+        registry.publish_texts(s, texts, change_id=None, user_id=None, note="version 2 for a test")
+        s.commit()
+        catalogue: Catalogue = app.extensions["fanlight.catalogue"]
+        catalogue.refresh(s, force=True)
+    return catalogue.current(FORM)
 
 
 def test_a_draft_stays_pinned_to_the_form_version_and_hash_it_started_on(app, teacher_client, tmp_path):
@@ -294,8 +293,9 @@ def test_a_draft_stays_pinned_to_the_form_version_and_hash_it_started_on(app, te
 
 def test_a_draft_on_a_withdrawn_version_says_so_instead_of_failing(app, teacher_client):
     draft_id = start_draft(teacher_client)
-    catalogue: Catalogue = app.extensions["fanlight.catalogue"]
-    app.extensions["fanlight.catalogue"] = Catalogue(catalogue.definitions, {})
+    with database(app) as s:
+        s.get(Draft, draft_id).publication_id = 999  # a publication this server no longer has
+        s.commit()
     response = teacher_client.get(f"/drafts/{draft_id}/sections/about-this-referral")
     assert response.status_code == 410
     assert "no longer available" in response.get_data(as_text=True)

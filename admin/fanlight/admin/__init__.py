@@ -1,0 +1,1 @@
+"""The definition workbench: edit, preview, review, publish and roll back definitions."""

@@ -6,10 +6,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app, request
 from flask_htmx import HTMX
 
 import fanlight.renderers
+from fanlight.admin import views as admin_views
 from fanlight.renderers.html import init_templates
 
 from . import attachments, auth, db, guidance, portal, security
@@ -20,6 +21,11 @@ from .config import default_config
 def _renderers_folder() -> Path:
     """Templates and static files live with the renderers (a source root of their own)."""
     return Path(fanlight.renderers.__file__).resolve().parent
+
+
+def _follow_publications() -> None:
+    if request.endpoint != "static":
+        current_app.extensions["fanlight.catalogue"].refresh(db.session())
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -44,9 +50,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     HTMX(app)
     init_templates(app)
+    app.before_request(_follow_publications)  # first: every page serves the newest published set
     auth.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(portal.bp)
     app.register_blueprint(guidance.bp)
     app.register_blueprint(attachments.bp)
+    app.register_blueprint(admin_views.bp)
     return app

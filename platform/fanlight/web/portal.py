@@ -50,7 +50,7 @@ def _own_submission(submission_id: str) -> Submission:
 
 
 def _form_of(draft: Draft | Submission) -> CompiledForm:
-    compiled = catalogue().version(draft.form_id, draft.form_version)
+    compiled = catalogue().form_for(db.session(), draft)
     if compiled is None:
         abort(410)
     return compiled
@@ -96,7 +96,7 @@ def start(form_id: str) -> str:
 @requires("refer")
 def new_draft(form_id: str) -> Response:
     compiled = catalogue().current(form_id) or abort(404)
-    draft = store.new_draft(g.user, compiled)
+    draft = store.new_draft(g.user, compiled, catalogue().live)
     first = compiled.form.sections[0].id
     return redirect(url_for("portal.section", draft_id=draft.id, section_id=first))
 

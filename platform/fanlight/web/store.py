@@ -37,10 +37,11 @@ def now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
 
 
-def new_draft(owner: User, compiled: CompiledForm) -> Draft:
+def new_draft(owner: User, compiled: CompiledForm, publication_id: int | None) -> Draft:
     with db.transaction() as s:
         draft = Draft(owner_id=owner.id, form_id=compiled.id, form_version=compiled.version,
-                      form_hash=compiled.form.content_hash, answers={}, visited=[], revision=1)
+                      form_hash=compiled.form.content_hash, publication_id=publication_id, answers={}, visited=[],
+                      revision=1)
         s.add(draft)
     return draft
 
@@ -94,6 +95,7 @@ def submit(draft: Draft, owner: User, evaluation: Evaluation) -> Submission:
         submission = Submission(
             reference=_reference(), draft_id=draft.id, owner_id=owner.id, agency=owner.agency,
             form_id=draft.form_id, form_version=draft.form_version, form_hash=draft.form_hash,
+            publication_id=draft.publication_id,
             answers=evaluation.answers,  # hidden fields' answers were dropped by evaluate
             evaluation=_stored_evaluation(evaluation),
         )
