@@ -20,6 +20,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser = engine_cli.build_parser()
     commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))  # noqa: SLF001
 
+    definitions = commands.choices["definitions"]
+    actions = next(a for a in definitions._actions if isinstance(a, argparse._SubParsersAction))  # noqa: SLF001
+    imported = actions.add_parser("import", help="turn a folder of definitions into a change for review")
+    imported.add_argument("path")
+    imported.add_argument("--author", required=True, metavar="EMAIL", help="the service lead the change is from")
+    imported.add_argument("--title", default="", help="what the change is (default: the folder's name)")
+    imported.set_defaults(handler=_import)
+    exported = actions.add_parser("export", help="write the live definitions as YAML files")
+    exported.add_argument("path")
+    exported.set_defaults(handler=_export)
+
     serve = commands.add_parser("serve", help="run Fanlight (development server, SQLite by default)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5000")))
@@ -85,6 +96,61 @@ def _serve(args: argparse.Namespace) -> int:
                 print(f"  demo account: {email} ({role}), password {DEMO_PASSWORD}")
     print(f"\n  Fanlight is running: open http://{args.host}:{args.port}/\n", flush=True)
     app.run(host=args.host, port=args.port, debug=False, use_reloader=False)
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from fanlight.web import changes, db, registry
+    from fanlight.web.models import User
+
+    if not Path(args.path).is_dir():
+        print(f"fanlight: no such folder: {args.path}", file=sys.stderr)
+        return 2
+    app = _app()
+    with app.app_context():
+        s = db.session()
+        app.extensions["fanlight.catalogue"].refresh(s, force=True)
+        author = s.scalar(select(User).where(User.email == args.author.strip().lower()))
+        if author is None:
+            print(f"fanlight: no account for {args.author}", file=sys.stderr)
+            return 2
+        try:
+            change = changes.import_folder(s, author, registry.folder_texts(args.path), args.title or f"Import of {args.path}")
+        except changes.NotAllowed as error:
+            print(f"fanlight: {error}", file=sys.stderr)
+            return 2
+        if change is None:
+            print("nothing to import: the folder matches the live definitions")
+            return 0
+        s.commit()
+        checks = changes.check(s, change)
+        for problem in checks.problems:
+            print(problem, file=sys.stderr)
+        print(f"change {change.id} '{change.title}' is {change.state.replace('_', ' ')} "
+              f"({len(changes.items_of(s, change))} file(s), {len(checks.problems)} problem(s))")
+        return 1 if checks.problems else 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from fanlight.web import db, registry
+
+    app = _app()
+    with app.app_context():
+        s = db.session()
+        app.extensions["fanlight.catalogue"].refresh(s, force=True)
+        texts = registry.texts_of(s, registry.live_id(s) or 0)
+    root = Path(args.path)
+    for relative, text in sorted(texts.items()):
+        target = root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    print(f"wrote {len(texts)} file(s) to {root}")
     return 0
 
 

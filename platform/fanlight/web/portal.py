@@ -6,7 +6,7 @@ import datetime
 import json
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import NotFound
 
 from fanlight.engine import CompiledForm, Evaluation, evaluate
@@ -114,7 +114,35 @@ def task_list(draft_id: str) -> Response | str:
     evaluation = _evaluate(compiled, draft.answers)
     sections = journey.statuses(compiled, evaluation, draft.answers, draft.visited)
     return render_template("pages/task_list.html", compiled=compiled, draft=draft, evaluation=evaluation,
-                           sections=sections)
+                           sections=sections, newer=_newer_version(draft, compiled),
+                           new_questions=session.pop("new_questions", None))
+
+
+def _newer_version(draft: Draft, compiled: CompiledForm) -> CompiledForm | None:
+    """The live version of this draft's form, if it differs from the one the draft is on."""
+    live = catalogue().current(draft.form_id)
+    if live is None or live.form.content_hash == compiled.form.content_hash:
+        return None
+    return live
+
+
+@bp.route("/drafts/<draft_id>/carry-forward", methods=["POST"])
+@requires("refer")
+def carry_forward(draft_id: str) -> Response:
+    """Move a draft to the newest version of its form, keeping every answer whose question remains."""
+    draft = _own_draft(draft_id)
+    if draft.status != "draft":
+        return _to_submission(draft)
+    older = _form_of(draft)
+    newer = _newer_version(draft, older)
+    live = catalogue().live
+    if newer is None or live is None:
+        return redirect(url_for("portal.task_list", draft_id=draft.id))
+    try:
+        session["new_questions"] = store.carry_forward(draft, _revision(), older, newer, live)
+    except store.Conflict:
+        abort(409)
+    return redirect(url_for("portal.task_list", draft_id=draft.id))
 
 
 @bp.route("/drafts/<draft_id>/resume")

@@ -71,6 +71,37 @@ def save_answers(draft: Draft, revision: int, changes: dict[str, Any], *, visite
     return draft.revision
 
 
+def carry_forward(draft: Draft, revision: int, older: CompiledForm, newer: CompiledForm, publication_id: int) -> list[str]:
+    """Move a draft to a newer version of its form, keeping the answers whose fields still exist.
+
+    Returns the labels of the questions that are new in that version.
+    """
+    fields = {f.id: f for f in newer.form.top_fields()}
+    kept: dict[str, Any] = {}
+    for field_id, value in draft.answers.items():
+        f = fields.get(field_id)
+        if f is None:
+            continue
+        if f.type == "repeat" and isinstance(value, list):
+            sub_ids = {sub.id for sub in f.fields}
+            kept[field_id] = [{k: v for k, v in i.items() if k in sub_ids} for i in value if isinstance(i, dict)]
+        else:
+            kept[field_id] = value
+    old_ids = {f.id for f in older.form.top_fields()}
+    new_labels = [f.label for f in newer.form.top_fields() if f.answerable and f.id not in old_ids]
+    with db.transaction() as s:
+        result = s.execute(
+            update(Draft)
+            .where(Draft.id == draft.id, Draft.revision == revision, Draft.status == "draft")
+            .values(answers=kept, form_version=newer.version, form_hash=newer.form.content_hash,
+                    publication_id=publication_id, revision=Draft.revision + 1, updated_at=now())
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict(s.scalar(select(Draft.revision).where(Draft.id == draft.id)) or 0)
+    s.refresh(draft)
+    return new_labels
+
+
 def submit(draft: Draft, owner: User, evaluation: Evaluation) -> Submission:
     """Turn a complete draft into its one submission (idempotent)."""
     existing = submission_for(draft.id)
