@@ -1,6 +1,6 @@
 """Benchmarks for the Fanlight engine: evaluate, a JSON Schema baseline, scaling, compile time.
 
-    .venv/bin/python bench/engine.py            # full run (about a minute)
+    .venv/bin/python bench/engine.py            # full run (about 30 s)
     .venv/bin/python bench/engine.py --quick    # smoke run (a few seconds)
     .venv/bin/python bench/engine.py --json results.json
 
@@ -61,10 +61,16 @@ class Op:
     number: int = 1
     samples: list[float] = field(default_factory=list)  # seconds per call
     round_medians: list[float] = field(default_factory=list)
+    round_cpu: list[float] = field(default_factory=list)  # CPU seconds per call, mean of each round
 
     @property
     def median(self) -> float:
         return statistics.median(self.samples)
+
+    @property
+    def cpu(self) -> float:
+        """CPU time of this thread per call: unlike wall time, not inflated when others preempt us."""
+        return statistics.median(self.round_cpu)
 
     @property
     def p95(self) -> float:
@@ -97,10 +103,12 @@ def run_rounds(ops: list[Op], rounds: int, budget: float) -> None:
             fn = op.fn
             times = []
             gc.collect()
+            cpu_start = time.thread_time()
             for _ in range(op.number):
                 start = clock()
                 fn()
                 times.append(clock() - start)
+            op.round_cpu.append((time.thread_time() - cpu_start) / op.number)
             op.samples += times
             op.round_medians.append(statistics.median(times))
 
@@ -108,9 +116,7 @@ def run_rounds(ops: list[Op], rounds: int, budget: float) -> None:
 def in_subprocess(code: str, *args: str) -> dict[str, Any]:
     """Run `code` in a fresh interpreter (same one as this) and read the JSON it prints."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        filter(None, [str(REPO / "platform"), env.get("PYTHONPATH")])
-    )
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO / "platform"), env.get("PYTHONPATH")]))
     out = subprocess.run(
         [sys.executable, "-c", code, *args],
         capture_output=True,
@@ -225,22 +231,15 @@ class Setup:
 def synthetic_ops(today: datetime.date, setup: Setup) -> None:
     build = synthetic_forms.build
     small = build("100", n_fields=100, n_show_if=20, n_required_if=20, n_rules=0, n_sections=5)
-    large = build(
-        "1000", n_fields=1000, n_show_if=100, n_required_if=100, n_rules=200, n_sections=20
-    )
-    no_rules = build(
-        "1000-no-rules", n_fields=1000, n_show_if=100, n_required_if=100, n_rules=0, n_sections=20
-    )
+    large = build("1000", n_fields=1000, n_show_if=100, n_required_if=100, n_rules=200, n_sections=20)
+    no_rules = build("1000-no-rules", n_fields=1000, n_show_if=100, n_required_if=100, n_rules=0, n_sections=20)
     compiled = {}
     for s in (small, large, no_rules):
         start = time.perf_counter()
         loaded = engine.load_texts(s.texts)
         setup.facts[f"compile_synthetic_{s.name}_s"] = time.perf_counter() - start
         if not loaded.ok:
-            sys.exit(
-                f"synthetic form {s.name} does not load:\n"
-                + "\n".join(map(str, loaded.problems[:10]))
-            )
+            raise RuntimeError(f"synthetic form {s.name} does not load: " + "; ".join(map(str, loaded.problems[:5])))
         compiled[s.name] = loaded.compiled[s.form_id]
     Draft202012Validator.check_schema(small.schema)  # once, as a service would at start-up
     validator = Draft202012Validator(small.schema)
@@ -282,9 +281,7 @@ def synthetic_ops(today: datetime.date, setup: Setup) -> None:
         return lambda: list(validator.iter_errors(answers))
 
     setup.ops += [
-        Op(
-            "s100_full", "100 fields / 40 conditions: evaluate, full answers", ev("100", small.full)
-        ),
+        Op("s100_full", "100 fields / 40 conditions: evaluate, full answers", ev("100", small.full)),
         Op(
             "s100_invalid",
             "100 fields / 40 conditions: evaluate, invalid answers",
@@ -318,15 +315,14 @@ def bundled_ops(definitions: Path, setup: Setup) -> None:
     loaded = engine.load_definitions(definitions)
     setup.facts["bundled_files"] = loaded.files
     setup.facts["bundled_problems"] = [str(p) for p in loaded.problems[:20]]
+    setup.facts["bundled_clean"] = not loaded.problems and FORM in loaded.compiled
     compiled = loaded.compiled.get(FORM)
+    setup.checks.append(f"bundled definitions: {loaded.files} files, {len(loaded.problems)} problems")
     if compiled is None or loaded.problems:
-        setup.checks.append(
-            f"bundled definitions: {len(loaded.problems)} problems; "
-            f"{FORM} {'missing' if compiled is None else 'compiled'}"
-        )
-        for p in loaded.problems[:5]:
-            setup.checks.append(f"    {p}")
-    if compiled is not None:
+        # Timing a half-loaded form would mean nothing: report it and time the load alone.
+        setup.checks.append(f"NOT RUN: {FORM} evaluate ({'missing' if compiled is None else 'has problems'})")
+        setup.checks += [f"    {p}" for p in loaded.problems[:5]]
+    else:
         name, answers, today = complete_scenario(definitions)
         result = engine.evaluate(compiled, answers, today=today)
         setup.facts["cfc_scenario"] = name
@@ -374,11 +370,7 @@ class Target:
         return None if self.value is None else self.value <= self.limit
 
     def row(self) -> list[str]:
-        shown = (
-            "n/a"
-            if self.value is None
-            else (f"{self.value:.2f}×" if self.unit == "x" else fmt(self.value))
-        )
+        shown = "n/a" if self.value is None else (f"{self.value:.2f}×" if self.unit == "x" else fmt(self.value))
         limit = f"≤ {self.limit:g}×" if self.unit == "x" else f"≤ {fmt(self.limit)}"
         status = {True: "MET", False: "NOT MET", None: "NOT RUN"}[self.met]
         return [self.what, shown, limit, status, self.detail]
@@ -387,42 +379,42 @@ class Target:
 def ratio(ops: dict[str, Op], top: str, bottom: str) -> tuple[float | None, str]:
     if top not in ops or bottom not in ops:
         return None, ""
-    per_round = [
-        a / b for a, b in zip(ops[top].round_medians, ops[bottom].round_medians, strict=True)
-    ]
-    return ops[top].median / ops[bottom].median, f"rounds {min(per_round):.2f}–{max(per_round):.2f}"
+    per_round = [a / b for a, b in zip(ops[top].round_medians, ops[bottom].round_medians, strict=True)]
+    cpu = ops[top].cpu / ops[bottom].cpu
+    return (
+        ops[top].median / ops[bottom].median,
+        f"rounds {min(per_round):.2f}–{max(per_round):.2f}; CPU time {cpu:.2f}×",
+    )
 
 
 def targets(ops: dict[str, Op], facts: dict[str, Any]) -> list[Target]:
     out = []
     for answers in ("full", "invalid"):
         value, detail = ratio(ops, f"s100_{answers}", f"js100_{answers}")
-        out.append(
-            Target(f"100-field evaluate / JSON Schema, {answers} answers", value, 0.5, "x", detail)
-        )
+        out.append(Target(f"100-field evaluate / JSON Schema, {answers} answers", value, 0.5, "x", detail))
     for answers in ("full", "invalid"):
         value, detail = ratio(ops, f"s1000_{answers}", f"s100_{answers}")
-        out.append(
-            Target(f"1,000-field / 100-field evaluate, {answers} answers", value, 10, "x", detail)
-        )
-    fresh = facts.get("fresh_load_s")
+        out.append(Target(f"1,000-field / 100-field evaluate, {answers} answers", value, 10, "x", detail))
+    clean = facts.get("bundled_clean", False)  # timing a load that reports problems proves nothing
+    fresh = facts.get("fresh_load_s") if clean else None
+    warm = ops.get("load_warm") if clean else None
+    why = "" if clean else "bundled definitions missing or with problems"
     out.append(
         Target(
             "compile all bundled definitions, fresh process",
             statistics.median(fresh) if fresh else None,
             1.0,
             "s",
-            f"max {fmt(max(fresh))} over {len(fresh)} processes" if fresh else "",
+            f"max {fmt(max(fresh))} over {len(fresh)} processes" if fresh else why,
         )
     )
-    warm = ops.get("load_warm")
     out.append(
         Target(
             "compile all bundled definitions, warm process",
             warm.median if warm else None,
             1.0,
             "s",
-            f"p95 {fmt(warm.p95)}" if warm else "",
+            f"p95 {fmt(warm.p95)}" if warm else why,
         )
     )
     return out
@@ -430,7 +422,7 @@ def targets(ops: dict[str, Op], facts: dict[str, Any]) -> list[Target]:
 
 def diagnostics(ops: dict[str, Op], runs: dict[str, int]) -> list[str]:
     """Split the 1,000-field figure into its field pass and its 200-rule pass."""
-    if not all(k in ops for k in ("s100_full", "s1000_full", "s1000nr_full")):
+    if not all(k in ops for k in ("s100_full", "s1000_full", "s1000nr_full")) or not runs:
         return []
     small, large, no_rules = (ops[k].median for k in ("s100_full", "s1000_full", "s1000nr_full"))
     rules = large - no_rules
@@ -456,6 +448,24 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join([fmt_row(header), line, *map(fmt_row, rows)])
 
 
+def source_state() -> str:
+    """The commit measured, and whether the engine or definitions had uncommitted changes."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "platform/fanlight/engine", "definitions"],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (not a git checkout)"
+    return f"commit {head}" + (" + uncommitted engine/definition changes" if dirty else "")
+
+
 def machine() -> dict[str, Any]:
     versions = {}
     for dist in ("rule-engine", "jsonschema", "pyyaml"):
@@ -464,6 +474,7 @@ def machine() -> dict[str, Any]:
         except metadata.PackageNotFoundError:
             versions[dist] = "?"
     return {
+        "source": source_state(),
         "cpus": os.cpu_count(),
         "arch": platform.machine(),
         "system": platform.system(),
@@ -473,11 +484,51 @@ def machine() -> dict[str, Any]:
     }
 
 
+def load_average() -> float | None:
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return None
+
+
+def busy_warning(facts: dict[str, Any], cpus: int) -> str:
+    """Other work on the machine skews every figure: say so when the load average shows it.
+
+    The benchmark is single-threaded, so it adds up to 1 to the load average by itself.
+    """
+    loads = [x for x in (facts.get("load_average_start"), facts.get("load_average_end")) if x is not None]
+    if not loads or max(loads) < 1.5:  # this benchmark itself counts for up to 1
+        return ""
+    return (
+        f"WARNING: the machine was busy (1-minute load average {max(loads):.2f} on {cpus} CPUs); "
+        "other processes competed for the CPU, so treat these figures as unreliable and run again when idle."
+    )
+
+
+def guarded(what: str, step: Callable[[], None], setup: Setup) -> None:
+    """Run a setup step; if the engine fails, record why and go on with what can be measured."""
+    try:
+        step()
+    except Exception as error:  # noqa: BLE001  (a measurement reports failures, it does not stop)
+        setup.checks.append(f"NOT RUN: {what}: {type(error).__name__}: {error}")
+
+
+def fresh_processes(code: str, runs: int, setup: Setup, *args: str) -> list[dict[str, Any]]:
+    results = []
+    for _ in range(runs):
+        try:
+            results.append(in_subprocess(code, *args))
+        except (subprocess.SubprocessError, ValueError, IndexError) as error:
+            detail = getattr(error, "stderr", "") or ""
+            last = detail.strip().splitlines()[-1] if detail.strip() else str(error)
+            setup.checks.append(f"NOT RUN: a fresh-process measurement failed: {last}")
+            return []
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--quick", action="store_true", help="a fast smoke run (fewer, shorter rounds)"
-    )
+    parser.add_argument("--quick", action="store_true", help="a fast smoke run (fewer, shorter rounds)")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
     parser.add_argument("--definitions", default=str(REPO / "definitions"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -488,27 +539,45 @@ def main(argv: list[str] | None = None) -> int:
         f"Fanlight engine benchmark ({'quick' if args.quick else 'full'} run): "
         f"{info['cpus']} CPUs {info['arch']}, Python {info['python']}, "
         + ", ".join(f"{k} {v}" for k, v in info["packages"].items())
+        + f"; source {info['source']}"
     )
 
     setup = Setup([], {}, [])
-    bundled_ops(definitions, setup)
-    synthetic_ops(datetime.date(2026, 11, 22), setup)
+    setup.facts["load_average_start"] = load_average()
+    guarded("the bundled definitions", lambda: bundled_ops(definitions, setup), setup)
+    guarded("the synthetic forms", lambda: synthetic_ops(datetime.date(2026, 11, 22), setup), setup)
     print("\nChecks:\n" + "\n".join(f"  {c}" for c in setup.checks))
-    print(
-        f"\nTiming {len(setup.ops)} operations: {rounds} rounds of ~{budget:g} s each ...",
-        flush=True,
-    )
+    print(f"\nTiming {len(setup.ops)} operations: {rounds} rounds of ~{budget:g} s each ...", flush=True)
     run_rounds(setup.ops, rounds, budget)
     ops = {op.key: op for op in setup.ops}
 
-    fresh = [in_subprocess(FRESH_LOAD, str(definitions)) for _ in range(fresh_runs)]
+    fresh = fresh_processes(FRESH_LOAD, fresh_runs, setup, str(definitions))
     setup.facts["fresh_load_s"] = [f["load_s"] for f in fresh]
     setup.facts["fresh_import_fanlight_s"] = [f["import_s"] for f in fresh]
-    setup.facts["import_rule_engine_s"] = [
-        in_subprocess(IMPORT_RULE_ENGINE)["seconds"] for _ in range(import_runs)
-    ]
+    imports = fresh_processes(IMPORT_RULE_ENGINE, import_runs, setup)
+    setup.facts["import_rule_engine_s"] = [i["seconds"] for i in imports]
+    setup.facts["load_average_end"] = load_average()
     report(ops, setup, info, args, rounds=rounds, budget=budget)
     return 0
+
+
+def process_rows(facts: dict[str, Any]) -> list[list[str]]:
+    rows = []
+    for key, label in (
+        ("fresh_load_s", "load_definitions(definitions/), fresh process (after imports)"),
+        ("fresh_import_fanlight_s", "import fanlight.engine, fresh process"),
+        ("import_rule_engine_s", "import rule_engine alone, fresh process (one-off, builds PLY tables)"),
+    ):
+        runs = facts.get(key) or []
+        if runs:
+            rows.append([label, fmt(statistics.median(runs)), fmt(max(runs)) + " (max)", f"{len(runs)} processes"])
+        else:
+            rows.append([label, "n/a", "", "NOT RUN"])
+    for name in ("100", "1000", "1000-no-rules"):
+        seconds = facts.get(f"compile_synthetic_{name}_s")
+        label = f"load_texts: compile the synthetic {name} form (once, warm process)"
+        rows.append([label, fmt(seconds) if seconds else "n/a", "", "1"])
+    return rows
 
 
 def report(
@@ -521,45 +590,20 @@ def report(
     budget: float,
 ) -> None:
     facts = setup.facts
-    rows = [[op.label, fmt(op.median), fmt(op.p95), f"{rounds}×{op.number}"] for op in ops.values()]
-    med = statistics.median
-    rows += [
-        [
-            "load_definitions(definitions/), fresh process (after imports)",
-            fmt(med(facts["fresh_load_s"])),
-            fmt(max(facts["fresh_load_s"])) + " (max)",
-            f"{len(facts['fresh_load_s'])} processes",
-        ],
-        [
-            "import fanlight.engine, fresh process",
-            fmt(med(facts["fresh_import_fanlight_s"])),
-            fmt(max(facts["fresh_import_fanlight_s"])) + " (max)",
-            f"{len(facts['fresh_import_fanlight_s'])} processes",
-        ],
-        [
-            "import rule_engine alone, fresh process (one-off, builds PLY tables)",
-            fmt(med(facts["import_rule_engine_s"])),
-            fmt(max(facts["import_rule_engine_s"])) + " (max)",
-            f"{len(facts['import_rule_engine_s'])} processes",
-        ],
-    ]
-    for name in ("100", "1000", "1000-no-rules"):
-        rows.append(
-            [
-                f"load_texts: compile the synthetic {name} form (once, warm process)",
-                fmt(facts[f"compile_synthetic_{name}_s"]),
-                "",
-                "1",
-            ]
-        )
-    print("\n" + table(["operation", "median", "p95", "calls"], rows))
+    rows = [[op.label, fmt(op.median), fmt(op.p95), f"{rounds}×{op.number}", fmt(op.cpu)] for op in ops.values()]
+    rows += [[*row, ""] for row in process_rows(facts)]
+    print("\n" + table(["operation", "median", "p95", "calls", "CPU/call"], rows))
     goals = targets(ops, facts)
-    print(
-        "\n" + table(["target", "measured", "target", "result", "spread"], [t.row() for t in goals])
-    )
-    notes = diagnostics(ops, facts["expressions_run"])
+    print("\n" + table(["target", "measured", "target", "result", "spread"], [t.row() for t in goals]))
+    notes = diagnostics(ops, facts.get("expressions_run", {}))
+    warning = busy_warning(facts, info["cpus"] or 1)
+    facts["busy_warning"] = warning
     if notes:
         print("\nDiagnostics (1,000-field form):\n" + "\n".join(f"  {n}" for n in notes))
+    loads = [facts.get("load_average_start"), facts.get("load_average_end")]
+    print("\nLoad average (1 min) at start / end: " + " / ".join("?" if x is None else f"{x:.2f}" for x in loads))
+    if warning:
+        print(warning)
     if args.json:
         payload = {
             "command": COMMAND + (" --quick" if args.quick else ""),
@@ -574,6 +618,8 @@ def report(
                     "p95_s": o.p95,
                     "calls_per_round": o.number,
                     "round_medians_s": o.round_medians,
+                    "cpu_per_call_s": o.cpu,
+                    "round_cpu_per_call_s": o.round_cpu,
                 }
                 for k, o in ops.items()
             },
@@ -581,8 +627,7 @@ def report(
             "checks": setup.checks,
             "diagnostics": notes,
             "targets": [
-                {"what": t.what, "value": t.value, "limit": t.limit, "unit": t.unit, "met": t.met}
-                for t in goals
+                {"what": t.what, "value": t.value, "limit": t.limit, "unit": t.unit, "met": t.met} for t in goals
             ],
         }
         Path(args.json).write_text(json.dumps(payload, indent=2, default=str) + "\n", "utf-8")

@@ -101,9 +101,7 @@ def condition(k: int, yes_no_ref: str | None) -> Condition:
             _all(_is("has_siblings", {"const": True}), _is("age", {"minimum": n - 8})),
         )
     if shape == 3:
-        return Condition(
-            f"category in ['{cat}', '{other}']", _is("category", {"enum": [cat, other]})
-        )
+        return Condition(f"category in ['{cat}', '{other}']", _is("category", {"enum": [cat, other]}))
     if shape == 4:
         m = 20 + 15 * (k % 4)
         schema = {
@@ -132,9 +130,7 @@ def fields(n_fields: int, n_show_if: int, n_required_if: int, n_sections: int) -
     for i in range(rest):
         ftype = TYPES[i % len(TYPES)]
         section = (len(specs)) // per_section
-        specs.append(
-            FieldSpec(f"f{i + 1:04d}_{ftype}", ftype, section, required=i % 5 in (0, 1, 3))
-        )
+        specs.append(FieldSpec(f"f{i + 1:04d}_{ftype}", ftype, section, required=i % 5 in (0, 1, 3)))
     # Spread the conditions evenly over the fields that may carry one (not yes/no: those
     # are what other conditions read).
     candidates = [s for s in specs[5:] if s.type != "yes_no"]
@@ -230,9 +226,7 @@ def ruleset_yaml(ruleset_id: str, specs: list[FieldSpec], n_rules: int) -> str:
                 message=f"Tell us more (rule {k + 1}).",
             )
         elif kind == 2:
-            rule.update(
-                when=cond.expr, severity="info", message=f"Guidance for this case (rule {k + 1})."
-            )
+            rule.update(when=cond.expr, severity="info", message=f"Guidance for this case (rule {k + 1}).")
         else:
             rule.update(when=f"{cond.expr} and score >= {k % 100}", set={f"flag_{k + 1:04d}": True})
         rules.append(rule)
@@ -336,15 +330,11 @@ class Synthetic:
         return invalid_answers(self.specs)
 
 
-def build(
-    name: str, *, n_fields: int, n_show_if: int, n_required_if: int, n_rules: int, n_sections: int
-) -> Synthetic:
+def build(name: str, *, n_fields: int, n_show_if: int, n_required_if: int, n_rules: int, n_sections: int) -> Synthetic:
     specs = fields(n_fields, n_show_if, n_required_if, n_sections)
     form_id = f"synthetic-{name}"
     rulesets = [f"{form_id}-rules"] if n_rules else []
     texts = {f"{form_id}.yaml": form_yaml(form_id, specs, n_sections, rulesets)}
     if n_rules:
         texts[f"{form_id}-rules.yaml"] = ruleset_yaml(rulesets[0], specs, n_rules)
-    return Synthetic(
-        name, texts, form_id, specs, json_schema(specs), n_show_if + n_required_if + n_rules
-    )
+    return Synthetic(name, texts, form_id, specs, json_schema(specs), n_show_if + n_required_if + n_rules)

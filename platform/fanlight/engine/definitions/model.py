@@ -95,13 +95,17 @@ class Field:
     accept: tuple[str, ...] = ()
     max_size: int | None = None
     messages: dict[str, str] = _field(default_factory=dict)
+    _values: tuple[tuple[Option, ...], frozenset[str]] | None = _field(default=None, repr=False, compare=False)
 
     @property
     def answerable(self) -> bool:
         return self.type != "content"
 
     def option_values(self) -> frozenset[str]:
-        return frozenset(o.value for o in self.options)
+        # Cached against the options it was built from: shared option lists are resolved after building.
+        if self._values is None or self._values[0] is not self.options:
+            self._values = (self.options, frozenset(o.value for o in self.options))
+        return self._values[1]
 
 
 @dataclass(slots=True)

@@ -28,10 +28,10 @@ class FieldPlan:
     calculate: CompiledExpression | None = None
     coerce: Coercer | None = None
     items: list[FieldPlan] = _field(default_factory=list)  # repeat sub-fields, in dependency order
+    id: str = ""
 
-    @property
-    def id(self) -> str:
-        return self.field.id
+    def __post_init__(self) -> None:
+        self.id = self.field.id  # read on every evaluation of every field: a plain attribute
 
     def reads(self) -> frozenset[str]:
         """Names this field's visibility or value depends on (for a repeat: its items' too)."""
@@ -45,10 +45,10 @@ class FieldPlan:
 class SectionPlan:
     section: m.Section
     show_if: CompiledExpression | None = None
+    id: str = ""
 
-    @property
-    def id(self) -> str:
-        return self.section.id
+    def __post_init__(self) -> None:
+        self.id = self.section.id
 
 
 @dataclass

@@ -147,17 +147,20 @@ class CompiledExpression:
     source: m.Expression
     rule: rule_engine.Rule = field(repr=False)
     symbols: frozenset[str]
+    # The parsed expression, evaluated directly: Rule.evaluate adds a decimal context and a
+    # thread-local reset per call, which Fanlight's expressions do not need (no regex groups).
+    node: Any = field(repr=False, compare=False, default=None)
 
     def test(self, values: Mapping[str, Any]) -> bool:
         """True or False; an expression that cannot be evaluated is False, never an exception."""
         try:
-            return bool(self.rule.evaluate(values))
+            return bool(self.node.evaluate(values))
         except FAILED:
             return False
 
     def value(self, values: Mapping[str, Any]) -> Any:
         try:
-            return self.rule.evaluate(values)
+            return self.node.evaluate(values)
         except FAILED:
             return None
 
@@ -196,7 +199,7 @@ def compile_expression(
     symbols = frozenset(
         n.name for n in walk(rule.statement) if isinstance(n, re_ast.SymbolExpression) and n.scope is None
     )
-    return CompiledExpression(source, rule, symbols)
+    return CompiledExpression(source, rule, symbols, rule.statement.expression)
 
 
 def _result_fits(actual: Any, wanted: Any) -> bool:
