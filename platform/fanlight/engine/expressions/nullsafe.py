@@ -49,7 +49,7 @@ class Contains(re_ast.ContainsExpression):  # type: ignore[misc]
             # The library's rule: text only contains text (a substring test), bytes only bytes.
             if type(member) is not type(container):
                 raise errors.EvaluationError("data type mismatch")
-            return member in container
+            return bool(member in container)  # type: ignore[operator]  # same type, checked above
         return member in container
 
 
