@@ -20,8 +20,8 @@ from .source import SourceDocument
 COMMON_KEYS = {"id", "type", "label", "hint", "show_if", "messages"}
 ANSWERABLE_KEYS = {"required", "required_if"}
 KEYS_BY_TYPE: dict[str, set[str]] = {
-    **{t: {"min_length", "max_length", "calculate"} for t in m.TEXT_LIKE},
-    "text": {"min_length", "max_length", "pattern", "calculate"},
+    **{t: {"min_length", "max_length", "calculate", "autocomplete"} for t in m.TEXT_LIKE},
+    "text": {"min_length", "max_length", "pattern", "calculate", "autocomplete"},
     "textarea": {"min_length", "max_length", "pattern"},
     "number": {"min", "max", "integer", "calculate"},
     "date": {"min", "max", "calculate"},
@@ -145,6 +145,7 @@ class Builder:
             min_items=_int(data.get("min_items")),
             max_items=_int(data.get("max_items")),
             item_label=_str(data.get("item_label")),
+            autocomplete=_str(data.get("autocomplete")),
             accept=tuple(a for a in _list(data.get("accept")) if isinstance(a, str)),
             max_size=_int(data.get("max_size")),
             messages={k: v for k, v in (data.get("messages") or {}).items() if isinstance(v, str)}

@@ -95,6 +95,7 @@ class Field:
     accept: tuple[str, ...] = ()
     max_size: int | None = None
     messages: dict[str, str] = _field(default_factory=dict)
+    autocomplete: str | None = None  # only for questions about the person filling in the form (WCAG 1.3.5)
     _values: tuple[tuple[Option, ...], frozenset[str]] | None = _field(default=None, repr=False, compare=False)
 
     @property
