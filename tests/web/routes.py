@@ -20,12 +20,18 @@ PUBLIC_ENDPOINTS = {
     "guidance.index": "threshold guidance is published for every professional and the public",
     "guidance.thresholds": "threshold guidance",
     "guidance.level": "threshold guidance",
+    "accounts.register": "creating an account: only for an approved agency's email domain",
+    "accounts.register_details": "creating an account, its second page (the address is kept in the session)",
+    "accounts.check_email": "after creating an account: says where the link went",
+    "accounts.verify": "the emailed link that confirms an address: signed, expiring, single use; a button, not the link, uses it",
+    "accounts.forgot_password": "asking for a reset link: the same answer whether or not the address has an account",
+    "accounts.reset_password": "the emailed reset link: signed, expiring, single use",
 }
 
 # What the walker puts in each URL argument. A new route with a new argument fails the walker
 # until it is taught what a real value is.
 ARGUMENTS = {"form_id", "draft_id", "section_id", "field_id", "attachment_id", "submission_id", "thresholds_id",
-             "level", "filename", "change_id", "publication_id", "path"}
+             "level", "filename", "change_id", "publication_id", "path", "user_id", "token", "asset"}
 PRIVATE_RECORDS = {"draft_id", "submission_id", "attachment_id"}
 
 
@@ -70,7 +76,9 @@ def ids_for(draft_id: str, submission_id: str, attachment_id: str, **more: Any) 
         "field_id": "attachments", "attachment_id": attachment_id, "submission_id": submission_id,
         "thresholds_id": "levels-of-need", "level": 3, "filename": "vendor/fanlight.css",
         # the workbench: the bundled definitions are publication 1; change 1 is whatever exists
-        "change_id": 1, "publication_id": 1, "path": "forms/cause-for-concern.yaml", **more,
+        "change_id": 1, "publication_id": 1, "path": "forms/cause-for-concern.yaml", "asset": "workbench.css",
+        # user management: account 1 is whoever was made first; an emailed link that is not one
+        "user_id": 1, "token": "not-a-real-token", **more,
     }
 
 

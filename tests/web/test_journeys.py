@@ -343,7 +343,8 @@ def test_a_teacher_adds_a_second_child_and_removes_the_first(app, teacher_client
     first = {"children": [{"child_forename": "Jordan", "child_surname": "Morgan", "unborn": False}]}
     added = post_section(teacher_client, draft_id, "child-details", first, action="add:children")
     assert added.status_code == 302
-    assert added.headers["Location"] == f"/drafts/{draft_id}/sections/child-details#children"
+    # the page opens at the new child's first question
+    assert added.headers["Location"] == f"/drafts/{draft_id}/sections/child-details#children-1-child_forename"
     children = draft_row(app, draft_id).answers["children"]
     assert children == [{"child_forename": "Jordan", "child_surname": "Morgan", "unborn": False}, {}]
     page = teacher_client.get(f"/drafts/{draft_id}/sections/child-details").get_data(as_text=True)

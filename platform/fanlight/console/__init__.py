@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from contextlib import contextmanager
 
 from fanlight.engine import cli as engine_cli
 
@@ -48,8 +49,16 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("email")
     create.add_argument("--role", required=True)
     create.add_argument("--name", default="")
-    create.add_argument("--agency", default="")
+    create.add_argument("--agency", default="", help="an agency definition's id (or, for council staff, a name)")
     create.set_defaults(handler=_create_user)
+
+    mail = commands.add_parser("mail", help="outbound email")
+    mail_tasks = mail.add_subparsers(dest="task", required=True, parser_class=type(parser))
+    outbox = mail_tasks.add_parser("outbox", help="print the messages in the outbox, with their links")
+    outbox.add_argument("--to", default="", metavar="EMAIL", help="only the messages to this address")
+    outbox.set_defaults(handler=_mail_outbox)
+    send = mail_tasks.add_parser("send", help="send waiting messages by SMTP (FANLIGHT_SMTP_URL)")
+    send.set_defaults(handler=_mail_send)
     return parser
 
 
@@ -73,6 +82,18 @@ def _app():  # type: ignore[no-untyped-def]
             print(problem, file=sys.stderr)
         print("fanlight: refusing to start with invalid definitions", file=sys.stderr)
         raise SystemExit(1) from None
+
+
+@contextmanager
+def _disposed(app):  # type: ignore[no-untyped-def]
+    """Close the app's database connections when the command is done with them."""
+    try:
+        yield
+    finally:
+        from fanlight.web import db
+
+        db.session().close()
+        app.extensions["fanlight.engine"].dispose()
 
 
 def _upgrade(args: argparse.Namespace) -> int:
@@ -156,24 +177,73 @@ def _export(args: argparse.Namespace) -> int:
 
 def _create_user(args: argparse.Namespace) -> int:
     import getpass
+    import re
 
-    from fanlight.web import db
-    from fanlight.web.auth import create_user
+    from sqlalchemy import select
+
+    from fanlight.web import agencies, db, passwords
+    from fanlight.web.auth import EMAIL_PATTERN, create_user
+    from fanlight.web.models import AuditEvent, User
     from fanlight.web.permissions import ROLES
 
+    email = args.email.strip().lower()
     if args.role not in ROLES:
         print(f"fanlight: unknown role '{args.role}' (roles: {', '.join(ROLES)})", file=sys.stderr)
         return 2
+    if len(email) > 254 or not re.match(EMAIL_PATTERN, email):
+        print(f"fanlight: '{args.email}' is not an email address", file=sys.stderr)
+        return 2
     password = os.environ.get("FANLIGHT_NEW_PASSWORD") or getpass.getpass("Password (12 characters or more): ")
-    if len(password) < 12:
-        print("fanlight: the password must be 12 characters or more", file=sys.stderr)
+    problem = passwords.problem(password, email, args.name)
+    if problem:
+        print(f"fanlight: {problem.replace('Your password', 'the password')}", file=sys.stderr)
         return 2
     app = _app()
-    with app.app_context():
-        create_user(args.email, args.name or args.email, args.role, password, args.agency)
-        db.session().commit()
-    print(f"created {args.email} ({args.role})")
+    with app.app_context(), _disposed(app):
+        s = db.session()
+        if s.scalar(select(User).where(User.email == email)) is not None:
+            print(f"fanlight: {email} already has an account", file=sys.stderr)
+            return 2
+        agency = agencies.get(args.agency)
+        user = create_user(email, args.name or email, args.role, password,
+                           agency.title if agency else args.agency, agency_id=agency.id if agency else "")
+        s.flush()
+        s.add(AuditEvent(event="user_created", target=f"user {user.id} ({email}) as {args.role}",
+                         remote_addr="command line"))
+        s.commit()
+    print(f"created {email} ({args.role}); it can sign in now")
     return 0
+
+
+def _mail_outbox(args: argparse.Namespace) -> int:
+    from fanlight.web import db, mail
+
+    app = _app()
+    with app.app_context(), _disposed(app):
+        messages = mail.outbox(db.session(), args.to or None)
+        for message in messages:
+            print(f"Message {message.id} ({message.status}), {message.created_at:%Y-%m-%d %H:%M:%S} UTC")
+            print(f"To: {message.to_address}")
+            print(f"Subject: {message.subject}")
+            print()
+            print(message.body.rstrip("\n") or "(sent: the body is not kept)")
+            print("-" * 72)
+    if not messages:
+        print("the outbox is empty" + (f" for {args.to}" if args.to else ""))
+    return 0
+
+
+def _mail_send(args: argparse.Namespace) -> int:
+    from fanlight.web import mail
+
+    app = _app()
+    if not app.config["FANLIGHT_SMTP_URL"]:
+        print("fanlight: FANLIGHT_SMTP_URL is not set: messages stay in the outbox", file=sys.stderr)
+        return 2
+    with app.app_context(), _disposed(app):
+        sent, failed = mail.deliver_pending()
+    print(f"sent {sent}, failed {failed}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import fanlight.renderers
 from fanlight.admin import views as admin_views
 from fanlight.renderers.html import init_templates
 
-from . import attachments, auth, db, guidance, portal, security
+from . import accounts, attachments, auth, db, guidance, portal, ratelimit, security, users
 from .catalogue import Catalogue
 from .config import default_config
 
@@ -57,4 +57,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(guidance.bp)
     app.register_blueprint(attachments.bp)
     app.register_blueprint(admin_views.bp)
+    app.register_blueprint(accounts.bp)
+    app.register_blueprint(users.bp)
+    ratelimit.init_app(app)  # last: it wraps the registered sign-in, registration and reset views
     return app

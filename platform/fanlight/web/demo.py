@@ -4,23 +4,26 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from . import db
+from . import agencies, db
 from .auth import create_user
 from .models import User
 
+# (email, name, role, agency definition id): each agency is one of definitions/agencies/.
 DEMO_ACCOUNTS = [
-    ("teacher@demo-school.example", "Sam Teacher", "professional", "Demo Primary School"),
-    ("gp@demo-surgery.example", "Dr Alex Patel", "professional", "Demo Surgery"),
-    ("officer@demo-council.example", "Jo Officer", "front_door_officer", "Family Front Door"),
+    ("teacher@demo-school.example", "Sam Teacher", "professional", "demo-primary-school"),
+    ("gp@demo-surgery.example", "Dr Alex Patel", "professional", "demo-surgery"),
+    ("officer@demo-council.example", "Jo Officer", "front_door_officer", "family-front-door"),
+    ("admin@demo-council.example", "Ali Administrator", "administrator", "family-front-door"),
 ]
 
 
 def seed_demo_accounts(password: str) -> list[tuple[str, str]]:
     s = db.session()
     created = []
-    for email, name, role, agency in DEMO_ACCOUNTS:
+    for email, name, role, agency_id in DEMO_ACCOUNTS:
         if s.scalar(select(User).where(User.email == email)) is None:
-            create_user(email, name, role, password, agency)
+            agency = agencies.get(agency_id)
+            create_user(email, name, role, password, agency.title if agency else "", agency_id=agency_id if agency else "")
         created.append((email, role))
     s.commit()
     return created

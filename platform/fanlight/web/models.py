@@ -27,12 +27,21 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(40), default="professional")
-    agency: Mapped[str] = mapped_column(String(200), default="")
+    agency: Mapped[str] = mapped_column(String(200), default="")  # the agency's name, as shown
+    # The id of the agency definition (definitions/agencies/*.yaml) this person belongs to;
+    # empty for accounts made by an administrator for council staff.
+    agency_id: Mapped[str] = mapped_column(String(80), default="", server_default="")
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
     # Rotated at every sign-in and sign-out: a cookie carrying an old nonce is signed out.
     session_nonce: Mapped[str] = mapped_column(String(64), default="")
+    # Set when the person followed the link sent to their address; nobody signs in before.
+    email_verified_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+    @property
+    def verified(self) -> bool:
+        return self.email_verified_at is not None
 
 
 class Draft(Base):
@@ -107,17 +116,86 @@ class Attachment(Base):
 
 
 class AuditEvent(Base):
-    """Security events (sign-in, sign-out, denials): append-only, no answer values."""
+    """Security events (sign-in, sign-out, denials, accounts and roles): who, what, when, from where.
+
+    Append-only: the database refuses UPDATE and DELETE on this table (triggers made by
+    migration 0003). Never answer values or passwords.
+    """
 
     __tablename__ = "audit_events"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
-    actor_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    actor_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     actor_email: Mapped[str] = mapped_column(String(254), default="")
-    event: Mapped[str] = mapped_column(String(60))
+    event: Mapped[str] = mapped_column(String(60), index=True)
     target: Mapped[str] = mapped_column(Text, default="")
     remote_addr: Mapped[str] = mapped_column(String(64), default="")
+
+
+# Accounts -------------------------------------------------------------------------------------
+
+
+class AccountToken(Base):
+    """One emailed link (verify an address, reset a password): expires, and works once.
+
+    The link carries a signed token naming this row; the row makes it single-use.
+    """
+
+    __tablename__ = "account_tokens"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))  # "verify" or "reset"
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    expires_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins for one email address (whether or not an account has it): slowed, then locked."""
+
+    __tablename__ = "sign_in_throttles"
+
+    email: Mapped[str] = mapped_column(String(254), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+    next_attempt_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    locked_until: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class HeldAnswers(Base):
+    """A section's answers that arrived after their session ended (JavaScript off), kept so
+    that signing in again saves them: the person confirms, and they are posted as before."""
+
+    __tablename__ = "held_answers"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    path: Mapped[str] = mapped_column(String(500))
+    fields: Mapped[list[Any]] = mapped_column(JSONType)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+
+
+class OutboxMessage(Base):
+    """Every email Fanlight sends, written in the same transaction as the change that causes it.
+
+    Without FANLIGHT_SMTP_URL the outbox is where mail stays (`fanlight mail outbox`); with it,
+    messages are sent after the transaction commits, and a sent message's body is blanked
+    (it may hold a live link).
+    """
+
+    __tablename__ = "mail_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+    to_address: Mapped[str] = mapped_column(String(254), index=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="outbox")  # outbox | pending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_error: Mapped[str] = mapped_column(String(500), default="")
 
 
 # The definition registry -------------------------------------------------------------------

@@ -15,7 +15,7 @@ from fanlight.renderers import casenote
 
 from . import answers as posted
 from . import db, journey, store
-from .auth import audit
+from .auth import audit, landing_for
 from .catalogue import Catalogue
 from .models import Draft, Submission
 from .permissions import requires
@@ -71,9 +71,10 @@ def _evaluate(compiled: CompiledForm, answers: dict[str, Any]) -> Evaluation:
 
 
 @bp.route("/")
-@requires("refer")
+@requires("account")
 def home() -> Response:
-    return redirect(url_for("portal.your_forms"))
+    """Each role's own first page (a professional's is "Your forms")."""
+    return redirect(landing_for(g.user))
 
 
 @bp.route("/your-forms")
@@ -212,17 +213,30 @@ def save_section(draft_id: str, section_id: str) -> Response | tuple[str, int]:
     try:
         store.save_answers(draft, _revision(), changes, visited=section_id if action == "continue" else None)
     except store.Conflict:
-        return _section_page(compiled, draft, sec, {**draft.answers, **changes}, show_errors=False, status=409,
-                             conflict=True)
+        # Show what is saved now, from the other tab, with its revision: saving again from this
+        # page can then never overwrite it with answers the person has not seen.
+        db.session().refresh(draft)
+        return _section_page(compiled, draft, sec, draft.answers, show_errors=False, status=409, conflict=True)
     if action.startswith(("add:", "remove:")):
-        anchor = action.split(":")[1]
-        return redirect(url_for("portal.section", draft_id=draft.id, section_id=sec.id, **_return()) + f"#{anchor}")
+        return redirect(url_for("portal.section", draft_id=draft.id, section_id=sec.id, **_return())
+                        + f"#{_anchor_after(sec, action, draft.answers)}")
     if action == "later":
         return redirect(url_for("portal.your_forms", saved=draft.id))
     evaluation = _evaluate(compiled, draft.answers)
     if journey.errors_in(sec, evaluation, compiled):
         return _section_page(compiled, draft, sec, draft.answers, show_errors=True, status=422)
     return redirect(_after(compiled, draft, evaluation, sec.id))
+
+
+def _anchor_after(sec: m.Section, action: str, answers: dict[str, Any]) -> str:
+    """After "Add another", the new record's first question; after "Remove", the list itself."""
+    repeat_id = action.split(":")[1]
+    repeat = next((f for f in sec.fields if f.id == repeat_id), None)
+    items = answers.get(repeat_id) or []
+    first = next((sub.id for sub in repeat.fields if sub.answerable), None) if repeat else None
+    if action.startswith("add:") and first and items:
+        return f"{repeat_id}-{len(items) - 1}-{first}"
+    return repeat_id
 
 
 def _after(compiled: CompiledForm, draft: Draft, evaluation: Evaluation, section_id: str) -> str:
@@ -267,7 +281,8 @@ def live(draft_id: str, section_id: str) -> tuple[str, int, dict[str, str]] | tu
         return html, 409, {"HX-Retarget": "#conflict", "HX-Reswap": "innerHTML"}
     evaluation = _evaluate(compiled, answers)
     sections = journey.statuses(compiled, evaluation, answers, draft.visited)
-    context = _page_context(compiled, draft, sec, answers, evaluation, [], sections)
+    errors = journey.errors_in(sec, evaluation, compiled) if request.form.get("show_errors") == "1" else []
+    context = _page_context(compiled, draft, sec, answers, evaluation, errors, sections)
     return render_template("partials/live.html", saved_at=datetime.datetime.now(datetime.UTC), **context), 200
 
 
@@ -323,7 +338,7 @@ def confirmation(submission_id: str) -> str:
 def print_view(submission_id: str) -> str:
     submission = _own_submission(submission_id)
     compiled = _form_of(submission)
-    evaluation = _evaluate(compiled, submission.answers)
+    evaluation = _as_sent(submission)
     return render_template("pages/print.html", submission=submission, compiled=compiled, evaluation=evaluation,
                            answers=submission.answers)
 
@@ -333,7 +348,7 @@ def print_view(submission_id: str) -> str:
 def case_note(submission_id: str) -> Response:
     submission = _own_submission(submission_id)
     compiled = _form_of(submission)
-    text = casenote.render(compiled, submission.answers, _stored(submission), submission.reference,
+    text = casenote.render(compiled, submission.answers, _as_sent(submission), submission.reference,
                            db.utc(submission.submitted_at))
     return Response(text, mimetype="text/plain", headers={"Content-Disposition": "inline"})
 
@@ -350,8 +365,9 @@ def submission_json(submission_id: str) -> Response:
     return Response(json.dumps(body, ensure_ascii=False, indent=2), mimetype="application/json")
 
 
-def _stored(submission: Submission) -> Evaluation:
-    return _evaluate(_form_of(submission), submission.answers)
+def _as_sent(submission: Submission) -> Evaluation:
+    """The evaluation as it was when the form was sent: ages and levels do not drift afterwards."""
+    return evaluate(_form_of(submission), submission.answers, now=db.utc(submission.submitted_at))
 
 
 @bp.app_errorhandler(NotFound)

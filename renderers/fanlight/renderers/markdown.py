@@ -7,6 +7,7 @@ untrusted: raw HTML is off in the parser, and the output is cleaned to a short a
 
 from __future__ import annotations
 
+import html
 from functools import lru_cache
 
 import nh3
@@ -47,5 +48,10 @@ def inline(text: str | None) -> Markup:
 
 
 def plain(text: str | None) -> str:
-    """Markdown reduced to its words (case notes, page titles)."""
-    return nh3.clean(_md.renderInline(text or ""), tags=set()).strip()
+    """Markdown reduced to its words (case notes, page titles): plain text, not HTML.
+
+    nh3 returns HTML-escaped text; it is unescaped here because whatever shows it escapes it
+    (Jinja's autoescape) or never treats it as HTML (a text/plain case note). Left escaped,
+    "A&E" would read "A&amp;E" on check answers.
+    """
+    return html.unescape(nh3.clean(_md.renderInline(text or ""), tags=set())).strip()

@@ -13,10 +13,12 @@ CONSENT_LABELS = {
     "date": "Date consent given", "method": "How consent was given", "reason": "Why the referral goes ahead without consent",
 }
 
+CONSENT_METHODS = {"verbal": "Verbally", "written": "In writing"}  # as the consent component offers them
+
 
 def display(f: m.Field, value: Any) -> str:
     """A one-line reading of a scalar answer ('' when unanswered)."""
-    if value is None or value == "" or value == []:
+    if value is None or value in ("", []):
         return ""
     if f.type == "yes_no" or isinstance(value, bool):
         return "Yes" if value else "No"
@@ -38,6 +40,8 @@ def _label(f: m.Field, value: Any) -> str:
 
 
 def long_date(text: str) -> str:
+    if not isinstance(text, str):  # a date typed wrongly is kept as its parts: show them as they are
+        return " ".join(str(part) for part in text.values()) if isinstance(text, dict) else str(text)
     try:
         day = datetime.date.fromisoformat(text)
     except ValueError:
@@ -60,7 +64,12 @@ def consent_lines(value: Any) -> list[tuple[str, str]]:
     for part, label in CONSENT_LABELS.items():
         if part in value:
             raw = value[part]
-            text = "Yes" if raw is True else "No" if raw is False else long_date(raw) if part == "date" else str(raw)
+            if raw is True or raw is False:
+                text = "Yes" if raw else "No"
+            elif part == "date":
+                text = long_date(raw)
+            else:
+                text = CONSENT_METHODS.get(raw, str(raw)) if part == "method" else str(raw)
             lines.append((label, text))
     return lines
 

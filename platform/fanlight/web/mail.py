@@ -1,0 +1,143 @@
+"""The one way Fanlight sends email: a transactional outbox, delivered by SMTP in production.
+
+`send()` writes the message to the `mail_outbox` table in the caller's database session, so
+it is committed (or rolled back) together with the change that causes it: no email about an
+account that was never created, and no account whose email was lost.
+
+- Without FANLIGHT_SMTP_URL (the default) the outbox is where messages stay: read them with
+  `fanlight mail outbox [--to EMAIL]` (the tests read the table).
+- With FANLIGHT_SMTP_URL, messages are delivered after the response has been sent (so how long
+  sending takes tells nobody whether an address has an account), and `fanlight mail send`
+  retries any that failed. A delivered message's body is blanked: it may hold a live link.
+
+FANLIGHT_SMTP_URL: `smtp+starttls://user:password@host:587` (STARTTLS required),
+`smtps://user:password@host:465` (TLS from the start), or `smtp://host:25` (no encryption:
+only for a relay on the same machine).
+"""
+
+from __future__ import annotations
+
+import datetime
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from flask import Flask, after_this_request, current_app, has_request_context, request, url_for
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from . import db
+from .models import OutboxMessage
+
+OUTBOX, PENDING, SENT, FAILED = "outbox", "pending", "sent", "failed"
+MAX_ATTEMPTS = 5
+
+
+def external_url(endpoint: str, **values: Any) -> str:
+    """An absolute link for an email: on FANLIGHT_BASE_URL, never on the request's Host header
+    (which a client chooses: a reset link must not point at somebody else's site)."""
+    base = current_app.config.get("FANLIGHT_BASE_URL")
+    if not base:
+        if current_app.config.get("FANLIGHT_ENV", "development") != "development":
+            raise RuntimeError("FANLIGHT_BASE_URL is not set: no link is sent on the request's Host header")
+        base = request.host_url  # development only
+    return str(base).rstrip("/") + url_for(endpoint, **values)
+
+
+def send(to: str, subject: str, body: str, s: Session | None = None) -> OutboxMessage:
+    """Queue one plain-text message in the current transaction; the caller commits."""
+    smtp = bool(current_app.config.get("FANLIGHT_SMTP_URL"))
+    message = OutboxMessage(to_address=to.strip().lower()[:254], subject=subject[:200], body=body,
+                            status=PENDING if smtp else OUTBOX)
+    (s or db.session()).add(message)
+    if smtp:
+        _deliver_after_response(current_app._get_current_object())  # type: ignore[attr-defined]
+    return message
+
+
+def _deliver_after_response(app: Flask) -> None:
+    if not has_request_context():
+        return  # a command: `fanlight mail send` delivers
+
+    @after_this_request
+    def _later(response: Response) -> Response:
+        def deliver() -> None:
+            with app.app_context():
+                deliver_pending()
+
+        response.call_on_close(deliver)
+        return response
+
+
+def deliver_pending(limit: int = 100) -> tuple[int, int]:
+    """Send messages waiting for SMTP; returns (sent, failed). Each message is claimed first, so
+    two workers never send the same one."""
+    url = current_app.config.get("FANLIGHT_SMTP_URL")
+    if not url:
+        return 0, 0
+    engine = current_app.extensions["fanlight.engine"]
+    sent = failed = 0
+    with Session(engine) as s:
+        ids = list(s.scalars(select(OutboxMessage.id).where(OutboxMessage.status.in_((PENDING, FAILED)),
+                                                             OutboxMessage.attempts < MAX_ATTEMPTS)
+                             .order_by(OutboxMessage.id).limit(limit)))
+        for message_id in ids:
+            claimed = s.execute(update(OutboxMessage)
+                                .where(OutboxMessage.id == message_id, OutboxMessage.status.in_((PENDING, FAILED)))
+                                .values(status="sending", attempts=OutboxMessage.attempts + 1))
+            s.commit()
+            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                continue  # another worker has it
+            message = s.get(OutboxMessage, message_id)
+            assert message is not None
+            try:
+                _smtp_send(url, current_app.config["FANLIGHT_MAIL_FROM"], message)
+            except (OSError, smtplib.SMTPException) as error:
+                message.status, message.last_error = FAILED, f"{type(error).__name__}: {error}"[:500]
+                failed += 1
+                current_app.logger.warning("mail %s to the outbox's recipient was not sent: %s", message_id,
+                                           type(error).__name__)
+            else:
+                message.status, message.body = SENT, ""
+                message.sent_at = datetime.datetime.now(datetime.UTC)
+                sent += 1
+            s.commit()
+    return sent, failed
+
+
+def _smtp_send(url: str, sender: str, message: OutboxMessage) -> None:
+    parts = urlsplit(url)
+    email = EmailMessage()
+    email["From"] = sender
+    email["To"] = message.to_address
+    email["Subject"] = message.subject
+    email["Date"] = formatdate(localtime=False)
+    email["Message-ID"] = make_msgid(domain=(parts.hostname or "fanlight.invalid"))
+    email["Auto-Submitted"] = "auto-generated"
+    email.set_content(message.body)
+    host, timeout = parts.hostname or "localhost", 20
+    if parts.scheme == "smtps":
+        client: smtplib.SMTP = smtplib.SMTP_SSL(host, parts.port or 465, timeout=timeout,
+                                                context=ssl.create_default_context())
+    elif parts.scheme in ("smtp", "smtp+starttls"):
+        client = smtplib.SMTP(host, parts.port or (587 if parts.scheme == "smtp+starttls" else 25), timeout=timeout)
+    else:
+        raise smtplib.SMTPException(f"FANLIGHT_SMTP_URL has an unknown scheme {parts.scheme!r}")
+    with client:
+        if parts.scheme == "smtp+starttls":
+            client.starttls(context=ssl.create_default_context())
+        if parts.username:
+            client.login(unquote(parts.username), unquote(parts.password or ""))
+        client.send_message(email)
+
+
+def outbox(s: Session, to: str | None = None) -> list[OutboxMessage]:
+    """Messages in the outbox, oldest first (for `fanlight mail outbox` and the tests)."""
+    query = select(OutboxMessage).order_by(OutboxMessage.id)
+    if to:
+        query = query.where(OutboxMessage.to_address == to.strip().lower())
+    return list(s.scalars(query))
