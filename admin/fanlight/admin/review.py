@@ -8,16 +8,22 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from fanlight.engine import DefinitionSet, load_texts
+from fanlight.engine import DefinitionSet
+from fanlight.engine.definitions import model as m
+from fanlight.engine.diff import CONDITIONS, CONSTRAINTS, Reference, diff_definitions, referencing
 from fanlight.engine.diff import Change as DiffChange
-from fanlight.engine.diff import Reference, diff_definitions, referencing
 from fanlight.web import registry
 from fanlight.web.changes import Checks, items_of
 from fanlight.web.models import Change, Draft
 
-FIELD_KINDS = {"field_removed", "type_changed", "options_removed", "field_moved", "condition_changed",
-               "required_changed", "constraint_changed", "options_added", "option_label_changed", "label_changed",
-               "hint_changed", "message_changed"}
+# Changes that can alter what an expression reads: the field is gone, moved (perhaps into a
+# hidden section), holds another type or other values, or is shown or required differently.
+# A label, hint, message or option label is what a person reads: no expression reads it, so
+# rewording a question changes no rule, condition or threshold.
+VALUE_KINDS = {"field_removed", "field_moved", "type_changed", "required_changed", "condition_changed",
+               "constraint_changed", "options_added", "options_removed"}
+# The last segment of a field path that names an attribute rather than a field.
+ATTRIBUTES = {*CONDITIONS, *CONSTRAINTS, "text", "item_label"}
 
 
 @dataclass
@@ -31,48 +37,94 @@ class Review:
     semantic: list[DiffChange]
     files: list[FileDiff]
     references: list[Reference] = field(default_factory=list)
-    drafts_by_version: dict[str, int] = field(default_factory=dict)  # "form-id v3" -> drafts in progress
+    drafts_by_version: dict[str, int] = field(default_factory=dict)  # "form-id version 3" -> drafts in progress
+
+    @property
+    def drafts(self) -> int:
+        return sum(self.drafts_by_version.values())
 
 
 def build(s: Session, change: Change, checks: Checks) -> Review:
-    live_texts = registry.texts_of(s, change.base_publication_id or registry.live_id(s) or 0)
-    before = load_texts(live_texts)
+    base_texts = registry.texts_of(s, change.base_publication_id or registry.live_id(s) or 0)
+    before = registry.load(base_texts)
     after = checks.definitions
     semantic = diff_definitions(before, after) if not before.problems and not after.problems else []
-    files = [FileDiff(path, _line_diff(live_texts.get(path, ""), text, path)) for path, text in sorted(items_of(s, change).items())]
-    return Review(semantic, files, _references(after, semantic), _drafts(s, semantic))
+    files = [FileDiff(path, _line_diff(base_texts.get(path, ""), text, path))
+             for path, text in sorted(items_of(s, change).items())]
+    return Review(semantic, files, references(before, after, semantic), _drafts(s, affected_forms(before, after, semantic)))
 
 
 def _line_diff(old: str, new: str, path: str) -> list[str]:
     return list(difflib.unified_diff(old.splitlines(), new.splitlines(), f"live/{path}", f"proposed/{path}", lineterm="", n=2))
 
 
-def _changed_fields(semantic: list[DiffChange]) -> dict[str, set[str]]:
-    """Field ids each form's changes touch (the last id-like segment of each field path)."""
+def changed_fields(before: DefinitionSet, after: DefinitionSet, semantic: list[DiffChange]) -> dict[str, set[str]]:
+    """{form id: ids of its fields whose values an expression could now see differently}."""
     found: dict[str, set[str]] = {}
     for c in semantic:
-        if c.kind in FIELD_KINDS and c.path.count("/") >= 1:
-            # "<section>/<field>[/<sub-field>][/<attribute>]": an attribute name in the set is harmless
-            found.setdefault(c.definition, set()).update(c.path.split("/")[1:])
-    return found
+        if c.kind not in VALUE_KINDS:
+            continue
+        if c.definition in after.forms or c.definition in before.forms:
+            forms = [f for f in (before.forms.get(c.definition), after.forms.get(c.definition)) if f is not None]
+            found.setdefault(c.definition, set()).update(_fields_at(c, forms))
+        elif c.definition in after.option_lists or c.definition in before.option_lists:
+            for form in (*before.forms.values(), *after.forms.values()):
+                ids = {f.id for f in _all_fields(form) if f.options_ref == c.definition}
+                if ids:
+                    found.setdefault(form.id, set()).update(ids)
+    return {form: ids for form, ids in found.items() if ids}
 
 
-def _references(after: DefinitionSet, semantic: list[DiffChange]) -> list[Reference]:
+def _fields_at(c: DiffChange, forms: list[m.Form]) -> set[str]:
+    segments = c.path.split("/")
+    for marker in ("options", "messages"):
+        if marker in segments[1:]:
+            segments = segments[: segments.index(marker, 1)]
+    if len(segments) > 1 and segments[-1] in ATTRIBUTES:
+        segments = segments[:-1]
+    if len(segments) == 1:  # the section itself: its condition decides whether all its fields are seen
+        if c.kind != "condition_changed":
+            return set()
+        return {f.id for form in forms for sec in form.sections if sec.id == segments[0] for f in _fields_of(sec.fields)}
+    return set(segments[1:])  # the field and, inside a repeat, the repeat's own id too
+
+
+def _fields_of(fields: list[m.Field]) -> list[m.Field]:
+    return [x for f in fields for x in (f, *_fields_of(f.fields))]
+
+
+def _all_fields(form: m.Form) -> list[m.Field]:
+    return [f for sec in form.sections for f in _fields_of(sec.fields)]
+
+
+def references(before: DefinitionSet, after: DefinitionSet, semantic: list[DiffChange]) -> list[Reference]:
     refs: list[Reference] = []
-    for form_id, fields in _changed_fields(semantic).items():
+    for form_id, fields in sorted(changed_fields(before, after, semantic).items()):
         compiled = after.compiled.get(form_id)
         if compiled is not None:
             refs.extend(referencing(compiled, sorted(fields)))
     return refs
 
 
-def _drafts(s: Session, semantic: list[DiffChange]) -> dict[str, int]:
-    forms = sorted({c.definition for c in semantic})
+def affected_forms(before: DefinitionSet, after: DefinitionSet, semantic: list[DiffChange]) -> list[str]:
+    """The forms the change alters: changed themselves, or using a changed ruleset, thresholds or option list."""
+    changed = {c.definition for c in semantic}
+    found: set[str] = set()
+    for form in (*before.forms.values(), *after.forms.values()):
+        uses = {*form.rulesets, *([form.thresholds] if form.thresholds else []),
+                *(f.options_ref for f in _all_fields(form) if f.options_ref)}
+        if form.id in changed or uses & changed:
+            found.add(form.id)
+    return sorted(found)
+
+
+def _drafts(s: Session, forms: list[str]) -> dict[str, int]:
     if not forms:
         return {}
     rows = s.execute(
         select(Draft.form_id, Draft.form_version, func.count())
         .where(Draft.status == "draft", Draft.form_id.in_(forms))
         .group_by(Draft.form_id, Draft.form_version)
+        .order_by(Draft.form_id, Draft.form_version)
     )
     return {f"{form_id} version {version}": count for form_id, version, count in rows}

@@ -12,23 +12,28 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from fanlight.engine import DefinitionSet, load_texts
+from fanlight.engine import DefinitionSet
 from fanlight.engine.problems import Problem
 from fanlight.engine.testing import ScenarioResult, run_suites
 
 from . import registry
-from .models import Change, ChangeComment, ChangeItem, DefinitionEvent, User
+from .models import Change, ChangeComment, ChangeItem, DefinitionEvent, Publication, User
 from .permissions import allowed
 
 EDITABLE = ("draft",)
 OPEN = ("draft", "in_review", "approved")
+MAX_TEXT = 500_000  # characters in one definition file: the largest bundled one is ~40,000
 
 
 class NotAllowed(Exception):
     """A workflow rule refused the action; the message says why, in plain words."""
+
+
+class Forbidden(NotAllowed):
+    """Refused because of who is asking (their role, or whose change it is), not the change's state."""
 
 
 def now() -> datetime.datetime:
@@ -57,9 +62,25 @@ def _event(s: Session, actor: User | None, action: str, change: Change | None, *
                           change_id=change.id if change else None, detail=detail))
 
 
+def _move(s: Session, change: Change, states: tuple[str, ...], to: str, refusal: str, **values: Any) -> None:
+    """Move the change from one of `states` to `to`, or refuse: a compare-and-set in the database,
+    so two people acting on one change at the same moment cannot both succeed."""
+    if change.state not in states:
+        raise NotAllowed(refusal)
+    moved = s.execute(
+        update(Change).where(Change.id == change.id, Change.state.in_(states))
+        .values(state=to, updated_at=now(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        s.refresh(change)
+        raise NotAllowed(f"{refusal} Someone else acted on it just now: it is now {change.state.replace('_', ' ')}.")
+    s.refresh(change)
+
+
 def _require(user: User, permission: str, doing: str) -> None:
     if not allowed(user.role, permission):
-        raise NotAllowed(f"Your role cannot {doing}.")
+        raise Forbidden(f"Your role cannot {doing}.")
 
 
 def items_of(s: Session, change: Change) -> dict[str, str]:
@@ -67,8 +88,16 @@ def items_of(s: Session, change: Change) -> dict[str, str]:
 
 
 def proposed_texts(s: Session, change: Change) -> dict[str, str]:
-    """The live set with this change applied (an item with empty text removes its file)."""
-    base = registry.texts_of(s, registry.live_id(s) or 0)
+    """The whole set this change stands for (an item with empty text removes its file).
+
+    An open change: the live set with the change applied, which is what publishing it would
+    serve. A published change: exactly the set it published. A rejected or withdrawn change:
+    the set it began from with the change applied, as it was reviewed.
+    """
+    if change.state == "published" and change.publication_id is not None:
+        return registry.texts_of(s, change.publication_id)
+    start = registry.live_id(s) if change.state in OPEN else change.base_publication_id
+    base = registry.texts_of(s, start or 0)
     for path, text in items_of(s, change).items():
         if text.strip():
             base[path] = text
@@ -78,7 +107,7 @@ def proposed_texts(s: Session, change: Change) -> dict[str, str]:
 
 
 def check(s: Session, change: Change) -> Checks:
-    loaded = load_texts(proposed_texts(s, change))
+    loaded = registry.load(proposed_texts(s, change))
     return Checks(loaded, list(loaded.problems), run_suites(loaded) if not loaded.problems else [])
 
 
@@ -92,13 +121,21 @@ def create(s: Session, author: User, title: str, description: str = "") -> Chang
     return change
 
 
-def save_item(s: Session, change: Change, author: User, path: str, text: str) -> None:
+def ensure_editable(change: Change, author: User) -> None:
+    """Refuse unless `author` may edit this change now (before any work is done on an edit)."""
+    _require(author, "edit_definitions", "edit definitions")
     if change.author_id != author.id:
-        raise NotAllowed("Only the author of a change can edit it.")
+        raise Forbidden("Only the author of a change can edit it.")
     if change.state not in EDITABLE:
         raise NotAllowed("This change is no longer a draft. Return it to draft to edit it.")
+
+
+def save_item(s: Session, change: Change, author: User, path: str, text: str) -> None:
+    ensure_editable(change, author)
     if not _safe_path(path):
         raise NotAllowed("A definition file's name must be a relative path ending .yaml.")
+    if len(text) > MAX_TEXT:
+        raise NotAllowed(f"A definition file can be at most {MAX_TEXT:,} characters long.")
     item = s.scalar(select(ChangeItem).where(ChangeItem.change_id == change.id, ChangeItem.path == path))
     if item is None:
         s.add(ChangeItem(change_id=change.id, path=path, content=text))
@@ -110,12 +147,14 @@ def save_item(s: Session, change: Change, author: User, path: str, text: str) ->
 
 def _safe_path(path: str) -> bool:
     parts = path.split("/")
-    return path.endswith((".yaml", ".yml")) and not path.startswith("/") and ".." not in parts and all(parts)
+    return (path.endswith((".yaml", ".yml")) and not path.startswith("/") and ".." not in parts and all(parts)
+            and "\\" not in path and len(path) <= 255)
 
 
 def submit(s: Session, change: Change, author: User) -> Checks:
+    _require(author, "edit_definitions", "submit definition changes")
     if change.author_id != author.id:
-        raise NotAllowed("Only the author of a change can submit it for review.")
+        raise Forbidden("Only the author of a change can submit it for review.")
     if change.state != "draft":
         raise NotAllowed("Only a draft can be submitted for review.")
     if not items_of(s, change):
@@ -123,15 +162,14 @@ def submit(s: Session, change: Change, author: User) -> Checks:
     checks = check(s, change)
     if checks.problems:
         raise NotAllowed(f"The definitions have {len(checks.problems)} problem(s). Fix them before review.")
-    change.state = "in_review"
-    change.updated_at = now()
+    _move(s, change, ("draft",), "in_review", "Only a draft can be submitted for review.")
     _event(s, author, "submit", change)
     return checks
 
 
 def comment(s: Session, change: Change, user: User, body: str) -> None:
     if not (user.id == change.author_id or allowed(user.role, "review_definitions")):
-        raise NotAllowed("Only the author and IT reviewers can comment on a change.")
+        raise Forbidden("Only the author and IT reviewers can comment on a change.")
     if not body.strip():
         raise NotAllowed("Enter a comment.")
     s.add(ChangeComment(change_id=change.id, author_id=user.id, body=body.strip()[:5000]))
@@ -141,14 +179,12 @@ def comment(s: Session, change: Change, user: User, body: str) -> None:
 def _review(change: Change, reviewer: User, doing: str) -> None:
     _require(reviewer, "review_definitions", doing)
     if change.author_id == reviewer.id:
-        raise NotAllowed("You cannot approve, reject or publish your own change.")
+        raise Forbidden("You cannot approve, reject or publish your own change.")
 
 
 def approve(s: Session, change: Change, reviewer: User) -> None:
     _review(change, reviewer, "approve definition changes")
-    if change.state != "in_review":
-        raise NotAllowed("Only a change in review can be approved.")
-    change.state, change.reviewer_id, change.updated_at = "approved", reviewer.id, now()
+    _move(s, change, ("in_review",), "approved", "Only a change in review can be approved.", reviewer_id=reviewer.id)
     _event(s, reviewer, "approve", change)
 
 
@@ -158,32 +194,42 @@ def reject(s: Session, change: Change, reviewer: User, reason: str) -> None:
         raise NotAllowed("Only a change in review or approved can be rejected.")
     if not reason.strip():
         raise NotAllowed("Say why the change is rejected.")
+    _move(s, change, ("in_review", "approved"), "rejected", "Only a change in review or approved can be rejected.",
+          reviewer_id=reviewer.id)
     s.add(ChangeComment(change_id=change.id, author_id=reviewer.id, body=reason.strip()[:5000]))
-    change.state, change.reviewer_id, change.updated_at = "rejected", reviewer.id, now()
     _event(s, reviewer, "reject", change)
 
 
 def withdraw(s: Session, change: Change, author: User) -> None:
+    _require(author, "edit_definitions", "withdraw definition changes")
     if change.author_id != author.id:
-        raise NotAllowed("Only the author of a change can withdraw it.")
-    if change.state not in OPEN:
-        raise NotAllowed("This change is already closed.")
-    change.state, change.updated_at = "withdrawn", now()
+        raise Forbidden("Only the author of a change can withdraw it.")
+    _move(s, change, OPEN, "withdrawn", "This change is already closed.")
     _event(s, author, "withdraw", change)
 
 
 def return_to_draft(s: Session, change: Change, author: User) -> None:
-    if change.author_id != author.id or change.state not in ("in_review", "approved"):
-        raise NotAllowed("Only the author can return a change in review to draft.")
-    change.state, change.reviewer_id, change.updated_at = "draft", None, now()
+    _require(author, "edit_definitions", "edit definition changes")
+    if change.author_id != author.id:
+        raise Forbidden("Only the author can return a change in review to draft.")
+    _move(s, change, ("in_review", "approved"), "draft", "Only a change in review or approved can return to draft.",
+          reviewer_id=None)
     _event(s, author, "return_to_draft", change)
 
 
 def publish(s: Session, change: Change, reviewer: User) -> int:
-    """Publish an approved change atomically; returns the new live publication id."""
+    """Publish an approved change atomically; returns the new live publication id.
+
+    Every new version and the publication are written in the caller's transaction: if any
+    part fails, the caller rolls back and nothing of it is live. Publishing holds the
+    registry's publish lock, so the live set it starts from is the newest one.
+    """
     _review(change, reviewer, "publish definition changes")
+    registry.publish_lock(s)
+    s.refresh(change)  # as it is now that nobody else can publish (a second click, another reviewer)
     if change.state != "approved":
-        raise NotAllowed("Only an approved change can be published.")
+        raise NotAllowed("This change has already been published." if change.state == "published"
+                         else "Only an approved change can be published.")
     stale = stale_paths(s, change)
     if stale:
         raise NotAllowed("Publishing is refused: since this change began, another change published "
@@ -195,52 +241,84 @@ def publish(s: Session, change: Change, reviewer: User) -> int:
         raise NotAllowed(f"Publishing is refused: {len(checks.failing_tests)} definition test(s) fail.")
     publication = registry.publish_texts(s, proposed_texts(s, change), change_id=change.id, user_id=reviewer.id,
                                          note=change.title)
-    change.state, change.publication_id, change.updated_at = "published", publication.id, now()
+    _move(s, change, ("approved",), "published", "Only an approved change can be published.",
+          publication_id=publication.id)
     _event(s, reviewer, "publish", change, publication=publication.id)
     return publication.id
 
 
 def stale_paths(s: Session, change: Change) -> list[str]:
     """Files this change edits that another change has published since it began (a lost update)."""
+    if change.state not in OPEN:
+        return []
     base = registry.texts_of(s, change.base_publication_id or 0)
     live = registry.texts_of(s, registry.live_id(s) or 0)
     return sorted(path for path in items_of(s, change) if base.get(path) != live.get(path))
 
 
 def rollback(s: Session, reviewer: User, to_publication: int) -> int:
-    """Republish an earlier publication's definitions as a new change and publication."""
+    """Republish an earlier publication's versions, exactly, as a new change and publication.
+
+    The new publication points at the very versions that were live then (same version
+    numbers, same content hashes), so what goes live is what was reviewed and published
+    before, byte for byte.
+    """
     _require(reviewer, "review_definitions", "roll back definitions")
-    target = registry.texts_of(s, to_publication)
-    if not target:
+    registry.publish_lock(s)
+    target = s.get(Publication, to_publication)
+    if target is None:
         raise NotAllowed("There is no such publication to roll back to.")
     live = registry.live_id(s)
+    if live == to_publication:
+        raise NotAllowed(f"Publication {to_publication} is already live.")
+    texts = registry.texts_of(s, to_publication)
+    problems = registry.load(texts).problems
+    if problems:
+        raise NotAllowed(f"Publication {to_publication} cannot be served again: its definitions have "
+                         f"{len(problems)} problem(s) with this version of Fanlight.")
     change = Change(title=f"Roll back to publication {to_publication}", author_id=reviewer.id,
                     base_publication_id=live, reviewer_id=reviewer.id, state="published")
     s.add(change)
     s.flush()
     current = registry.texts_of(s, live or 0)
-    for path in sorted(set(target) | set(current)):
-        if target.get(path) != current.get(path):
-            s.add(ChangeItem(change_id=change.id, path=path, content=target.get(path, "")))
-    publication = registry.publish_texts(s, target, change_id=change.id, user_id=reviewer.id, note=change.title)
+    for path in sorted(set(texts) | set(current)):
+        if texts.get(path) != current.get(path):
+            s.add(ChangeItem(change_id=change.id, path=path, content=texts.get(path, "")))
+    publication = registry.publish_versions(s, list(target.version_ids), change_id=change.id, user_id=reviewer.id,
+                                            note=change.title)
     change.publication_id = publication.id
     _event(s, reviewer, "rollback", change, to_publication=to_publication, publication=publication.id)
     return publication.id
 
 
 def import_folder(s: Session, author: User, texts: dict[str, str], title: str) -> Change | None:
-    """A folder of definitions (e.g. from git) becomes a change in review; None if nothing differs."""
+    """A folder of definitions (e.g. from git) becomes a change; None if nothing differs.
+
+    Files in the folder that differ from the live set become the change's items (a file the
+    folder lacks is left as it is live). Without problems, the change goes straight to
+    review; with problems it stays a draft for its author to fix. One `import` event.
+    """
+    _require(author, "edit_definitions", "import definitions")
+    unsafe = sorted(path for path in texts if not _safe_path(path))
+    if unsafe:
+        raise NotAllowed(f"These files cannot be imported (a definition file's name must be a relative path "
+                         f"ending .yaml): {', '.join(unsafe)}")
+    too_long = sorted(path for path, text in texts.items() if len(text) > MAX_TEXT)
+    if too_long:
+        raise NotAllowed(f"These files are longer than {MAX_TEXT:,} characters: {', '.join(too_long)}")
     live = registry.texts_of(s, registry.live_id(s) or 0)
     differing = {path: text for path, text in texts.items() if live.get(path) != text}
     if not differing:
         return None
-    change = create(s, author, title)
-    for path, text in differing.items():
+    change = Change(title=title.strip()[:200] or "Imported definitions", author_id=author.id,
+                    base_publication_id=registry.live_id(s))
+    s.add(change)
+    s.flush()
+    for path, text in sorted(differing.items()):
         s.add(ChangeItem(change_id=change.id, path=path, content=text))
     s.flush()
-    _event(s, author, "import", change, files=sorted(differing))
     checks = check(s, change)
     if not checks.problems:
         change.state = "in_review"
-        _event(s, author, "submit", change)
+    _event(s, author, "import", change, files=sorted(differing), state=change.state)
     return change
