@@ -152,8 +152,8 @@ class Catalogue:
         with self.lock:
             self.checked = now
             newest = registry.live_id(s) or registry.ensure_bundled(s, self.folder)
-            if newest == self.live:
-                return
+            if newest == self.live or newest in self.broken:
+                return  # nothing new, or a publication already found unservable: not read again
             texts = registry.texts_of(s, newest)
             base = (self.live_texts, self.definitions) if self.live is not None and self.live_texts else None
             if self.publication(s, newest, texts=texts, base=base) is not None:
