@@ -35,3 +35,14 @@ def for_email(email: str) -> m.Agency | None:
         return None
     return next((a for a in sorted(approved().values(), key=lambda a: a.id)
                  if domain in {d.strip().lower() for d in a.email_domains}), None)
+
+
+def may_use(user: object, form_id: str) -> bool:
+    """Whether this person's agency lets its staff use the form. People with no agency (council
+    staff created by an administrator) may use every form; an agency that is no longer approved
+    lets its staff use none."""
+    agency_id = getattr(user, "agency_id", "")
+    if not agency_id:
+        return True
+    agency = get(agency_id)
+    return agency is not None and form_id in agency.forms

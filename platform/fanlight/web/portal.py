@@ -13,8 +13,8 @@ from fanlight.engine import CompiledForm, Evaluation, evaluate
 from fanlight.engine.definitions import model as m
 from fanlight.renderers import casenote
 
+from . import agencies, db, journey, store
 from . import answers as posted
-from . import db, journey, store
 from .auth import audit, landing_for
 from .catalogue import Catalogue
 from .models import Draft, Submission
@@ -70,6 +70,18 @@ def _evaluate(compiled: CompiledForm, answers: dict[str, Any]) -> Evaluation:
 # Your forms and starting one --------------------------------------------------------------
 
 
+def _offered(form_id: str) -> CompiledForm:
+    """A live form this person's agency lets them use (its definition says which)."""
+    compiled = catalogue().current(form_id)
+    if compiled is None:
+        abort(404)
+    if not agencies.may_use(g.user, form_id):
+        audit("access_denied", f"form {form_id} is not used by agency {g.user.agency_id}")
+        db.session().commit()
+        abort(403)
+    return compiled
+
+
 @bp.route("/")
 @requires("account")
 def home() -> Response:
@@ -82,21 +94,22 @@ def home() -> Response:
 def your_forms() -> str:
     drafts, submissions = store.forms_of(g.user)
     titles = {c.id: c.form.title for c in catalogue().forms()}
+    offered = [c for c in catalogue().forms() if agencies.may_use(g.user, c.id)]
     return render_template("pages/your_forms.html", drafts=drafts, submissions=submissions, titles=titles,
-                           forms=catalogue().forms())
+                           forms=offered)
 
 
 @bp.route("/forms/<form_id>")
 @requires("refer")
 def start(form_id: str) -> str:
-    compiled = catalogue().current(form_id) or abort(404)
+    compiled = _offered(form_id)
     return render_template("pages/start.html", compiled=compiled)
 
 
 @bp.route("/forms/<form_id>/drafts", methods=["POST"])
 @requires("refer")
 def new_draft(form_id: str) -> Response:
-    compiled = catalogue().current(form_id) or abort(404)
+    compiled = _offered(form_id)
     draft = store.new_draft(g.user, compiled, catalogue().live)
     first = compiled.form.sections[0].id
     return redirect(url_for("portal.section", draft_id=draft.id, section_id=first))
