@@ -114,12 +114,15 @@ class Document:
     def parse(cls, text: str) -> Document:
         text = text.replace("\r\n", "\n")
         try:
+            y = _yaml()  # the bundled files' layout: mappings by 2, list items by 4 with the dash at 2
+            data = y.load(text)
+            if isinstance(data, CommentedMap) and _dump(y, data) == text:
+                return cls(text, data, y)
             _, indent, block_seq_indent = load_yaml_guess_indent(text)
-            attempts = [_yaml(), _yaml(indent or 2, (indent or 2) + (block_seq_indent or 0), block_seq_indent or 0)]
-            for y in attempts:
-                data = y.load(text)
-                if isinstance(data, CommentedMap) and _dump(y, data) == text:
-                    return cls(text, data, y)
+            y = _yaml(indent or 2, (indent or 2) + (block_seq_indent or 0), block_seq_indent or 0)
+            data = y.load(text)
+            if isinstance(data, CommentedMap) and _dump(y, data) == text:
+                return cls(text, data, y)
         except (YAMLError, ValueError, TypeError) as error:
             raise QuickEditError(f"The file cannot be read as YAML: {error}. Use the YAML editor.") from None
         raise QuickEditError("The quick edit cannot keep this file's layout exactly (its indentation or line "
@@ -213,6 +216,20 @@ class Document:
 
     def apply(self, node: str, edit: Edit) -> str:
         """The file's text with the edit made; everything the edit does not touch is kept."""
+        self.change(node, edit)
+        return self.render()
+
+    def render(self) -> str:
+        """The text now, after the edits made; refused if any comment of the file would be lost."""
+        result = _dump(self.yaml, self.data)
+        lost = _comments(self.text) - _comments(result)
+        if lost:
+            raise QuickEditError("The quick edit would lose a comment of this file "
+                                 f"({next(iter(lost)).strip()[:60]}). Make this change in the YAML editor.")
+        return result
+
+    def change(self, node: str, edit: Edit) -> None:
+        """Make the edit in the parsed document."""
         target = self.target(node)
         item = self._node(node)
         if target.kind == "field":
@@ -224,12 +241,6 @@ class Document:
             _edit_indicator(item, target, edit)
         elif target.kind == "options":
             _edit_options(item["options"], edit)
-        result = _dump(self.yaml, self.data)
-        lost = _comments(self.text) - _comments(result)
-        if lost:
-            raise QuickEditError("The quick edit would lose a comment of this file "
-                                 f"({next(iter(lost)).strip()[:60]}). Make this change in the YAML editor.")
-        return result
 
 
 def _edit_field(item: CommentedMap, target: Target, edit: Edit) -> None:
@@ -288,7 +299,8 @@ def _options_of(value: Any) -> list[OptionValue]:
 def normal(text: str) -> str:
     """Text as the form posts it, compared with text as the file holds it: line endings and
     trailing spaces on lines and at the end do not count."""
-    return "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").strip("\n").split("\n"))
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(line.rstrip() for line in lines).strip("\n")
 
 
 def _plain_ok(text: str) -> bool:
@@ -323,13 +335,27 @@ def _set(item: CommentedMap, key: str, value: Any, *, after: tuple[str, ...]) ->
             return  # unchanged: leave the bytes alone
         value = _styled(value, item.get(key))
     if key in item:
+        was_block = isinstance(item[key], LiteralScalarString | FoldedScalarString)
         item[key] = value
+        if isinstance(value, LiteralScalarString | FoldedScalarString) and not was_block:
+            _after_block(item, key)
         return
     anchor = next((k for k in after if k in item), None)
     position = list(item).index(anchor) + 1 if anchor is not None else len(item)
     trailing = _take_trailing(item) if position == len(item) else None
     item.insert(position, key, value)
     _give_trailing(item, trailing)
+
+
+def _after_block(item: CommentedMap, key: str) -> None:
+    """A one-line value became a block: the block ends its own line, so what followed the old
+    value's line (a blank line, comments) loses the line end that it carried."""
+    entry = item.ca.items.get(key)
+    token = entry[2] if entry is not None else None
+    if token is not None and token.value.startswith("\n"):
+        token.value = token.value[1:]
+        if not token.value:
+            entry[2] = None
 
 
 def _set_optional(item: CommentedMap, key: str, value: str, *, after: tuple[str, ...]) -> None:

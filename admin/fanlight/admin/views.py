@@ -362,20 +362,8 @@ def quick_edit(change_id: int) -> Page:
     except changes.NotAllowed as error:
         return _refused(error, item)
     edit, values, errors = _read_form(target)
-    text = ""
-    if not errors:
-        try:
-            text = document.apply(node, edit)
-        except QuickEditError as error:
-            errors.append(("quick-edit", str(error)))
-    if not errors and normal(text) == normal(document.text):
-        errors.append((_first_input(target), "You have not changed anything. Change something, or go back to the change."))
-    if not errors:
-        loaded, problems = _problems_for(s, item, path, text)
-        if problems:
-            errors.extend((_first_input(target), f"This would make the definitions invalid: {p.code} {p.message} "
-                           f"({p.where.file}, line {p.where.line})") for p in problems[:10])
-    if errors:
+    text, loaded = _written(s, item, path, document, target, edit, errors)
+    if errors or loaded is None:
         return render_template("admin/quick_edit.html", change=item, path=path, target=target, errors=errors,
                                error_for=dict(reversed(errors)), values=values, shared=shared,
                                new_rows=NEW_OPTION_ROWS), 422
@@ -386,6 +374,25 @@ def quick_edit(change_id: int) -> Page:
     s.commit()
     flash(f"Saved “{target.title}” in {path}. {_tests_summary(loaded, [])}", "success")
     return redirect(url_for("admin.quick_edit_list", change_id=item.id, path=path))
+
+
+def _written(s: Any, item: Change, path: str, document: Document, target: Target, edit: Edit,
+             errors: list[tuple[str, str]]) -> tuple[str, DefinitionSet | None]:
+    """The file with the edit written back, and the change's whole set with it; or errors, and None."""
+    if errors:
+        return "", None
+    try:
+        text = document.apply(target.node, edit)
+    except QuickEditError as error:
+        errors.append(("quick-edit", str(error)))
+        return "", None
+    if text == document.text:
+        errors.append((_first_input(target), "You have not changed anything. Change something, or go back to the change."))
+        return "", None
+    loaded, problems = _problems_for(s, item, path, text)
+    errors.extend((_first_input(target), f"This would make the definitions invalid: {p.code} {p.message} "
+                   f"({p.where.file}, line {p.where.line})") for p in problems[:10])
+    return text, None if problems else loaded
 
 
 def _shared_list(s: Any, item: Change, target: Target) -> str:
