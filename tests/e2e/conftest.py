@@ -153,6 +153,9 @@ def hostile_server(_env: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     definitions = root / "definitions"
     shutil.copytree(REPO / "definitions", definitions, ignore=shutil.ignore_patterns("tests"))
     (definitions / "forms" / "hostile-form.yaml").write_text(hostile_form_yaml())
+    # The test users belong to the demo school, whose definition says which forms its staff use.
+    school = definitions / "agencies" / "demo-primary-school.yaml"
+    school.write_text(school.read_text().replace("forms: [", "forms: [hostile-form, ", 1))
     yield from _serve(root, definitions)
 
 
