@@ -122,5 +122,12 @@ def hostile_form() -> dict[str, Any]:
     }
 
 
+class _WithoutAnchors(yaml.SafeDumper):
+    """Written out in full: definitions may not use YAML anchors and aliases (YAML005)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def hostile_form_yaml() -> str:
-    return yaml.safe_dump(hostile_form(), allow_unicode=True, sort_keys=False, width=1000)
+    return yaml.dump(hostile_form(), Dumper=_WithoutAnchors, allow_unicode=True, sort_keys=False, width=1000)

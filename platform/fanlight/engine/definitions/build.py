@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import re
 from typing import Any
 
 from yaml.nodes import ScalarNode
 
 from ..problems import Problems, Where
+from ..regexes import refusal
 from . import model as m
 from .source import SourceDocument
 
@@ -60,6 +60,15 @@ RESERVED = frozenset(
 )
 
 
+# Compiling an expression costs about 1 ms plus 40 µs per character on a busy two-core server,
+# so a file's expressions are bounded to keep any file's check under a second. The largest
+# real definition (levels-of-need) has 33 expressions and 2,127 characters of them; the rules of
+# the scaling benchmark's 1,000-field form (bench/synthetic_forms.py), 200 and 8,834.
+MAX_EXPRESSION_LENGTH = 4_000  # the schemas' maxLength: a longer one is DEF004 and is not compiled
+MAX_EXPRESSIONS = 300
+MAX_EXPRESSION_CHARS = 15_000
+
+
 class Builder:
     """Builds one document. Problems go to `problems`; the result may be partial."""
 
@@ -67,17 +76,30 @@ class Builder:
         self.doc = doc
         self.problems = Problems()
         self.hash = content_hash(doc)
+        self.expressions = 0
+        self.expression_chars = 0
 
     def where(self, *path: str | int) -> Where:
         return self.doc.where(path)
 
     def expression(self, value: Any, *path: str | int) -> m.Expression | None:
-        if not isinstance(value, str) or not value.strip():
+        if not isinstance(value, str) or not value.strip() or len(value) > MAX_EXPRESSION_LENGTH:
+            return None
+        self.expressions += 1
+        self.expression_chars += len(value)
+        if self.expressions > MAX_EXPRESSIONS or self.expression_chars > MAX_EXPRESSION_CHARS:
+            if self.expressions - 1 <= MAX_EXPRESSIONS and self.expression_chars - len(value) <= MAX_EXPRESSION_CHARS:
+                self.problems.add(
+                    self.where(*path),
+                    "DEF011",
+                    f"more than {MAX_EXPRESSIONS} expressions or {MAX_EXPRESSION_CHARS:,} characters of "
+                    "expressions in one file; split it into several files",
+                )
             return None
         node = self.doc.node(path)
         raw = ""
-        if isinstance(node, ScalarNode) and node.start_mark.buffer is not None:
-            raw = node.start_mark.buffer[node.start_mark.index : node.end_mark.index]
+        if isinstance(node, ScalarNode):  # mark indexes count characters, with either parser
+            raw = self.doc.text[node.start_mark.index : node.end_mark.index]
         return m.Expression(value, self.where(*path), raw)
 
     def header(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -222,10 +244,9 @@ class Builder:
 
     def _check_constraints(self, field: m.Field, data: dict[str, Any], path: tuple[str | int, ...]) -> None:
         if field.pattern is not None:
-            try:
-                re.compile(field.pattern)
-            except re.error as error:
-                self.problems.add(self.where(*path, "pattern"), "DEF008", f"invalid regular expression: {error}")
+            refused = refusal(field.pattern)
+            if refused is not None:
+                self.problems.add(self.where(*path, "pattern"), refused.code, refused.message)
         for low, high in (("min", "max"), ("min_length", "max_length"), ("min_items", "max_items")):
             a: Any = getattr(field, low)
             b: Any = getattr(field, high)
@@ -400,8 +421,8 @@ def _walk_fields(fields: list[m.Field]) -> list[m.Field]:
 
 def content_hash(doc: SourceDocument) -> str:
     """sha256 of the file's bytes as read: what a published version is pinned to."""
-    text = doc.root.start_mark.buffer if doc.root is not None and doc.root.start_mark.buffer else ""
-    return hashlib.sha256(text.rstrip("\0").encode("utf-8")).hexdigest()
+    text = doc.text if doc.root is not None else ""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _parse_bound(value: str, ftype: str) -> datetime.date | datetime.datetime | None:

@@ -33,10 +33,18 @@ def _validator(kind: str) -> Draft202012Validator:
     return Draft202012Validator(schema(kind))
 
 
+# Enough to fix a file in one pass; reporting 25,000 unknown keys (each with a "did you mean")
+# would hold a worker for seconds and help nobody.
+MAX_SCHEMA_PROBLEMS = 200
+
+
 def check_schema(doc: SourceDocument, kind: str) -> Problems:
     problems = Problems()
     for error in _validator(kind).iter_errors(doc.data):
+        if len(problems) >= MAX_SCHEMA_PROBLEMS:
+            break
         _report(doc, _most_specific(error), problems)
+    del problems[MAX_SCHEMA_PROBLEMS:]
     return problems
 
 
@@ -62,7 +70,7 @@ def _report(doc: SourceDocument, error: ValidationError, problems: Problems) -> 
         node: Any = error.schema
         allowed = sorted(node.get("properties", {}) if isinstance(node, dict) else {})
         instance: Any = error.instance
-        for key in sorted(set(instance) - set(allowed)):
+        for key in sorted(set(instance) - set(allowed), key=str)[:MAX_SCHEMA_PROBLEMS]:
             hint = _did_you_mean(str(key), allowed)
             problems.add(doc.key_where([*path, key]), "DEF003", f"{dotted or 'file'}: unknown key '{key}'{hint}")
     elif validator == "type":

@@ -24,7 +24,7 @@ from rule_engine.builtins import Builtins, BuiltinValueGenerator
 
 from ..definitions import model as m
 from ..problems import Problems
-from .nullsafe import FAILED, make_null_safe, walk
+from .nullsafe import FAILED, RegexRefusedError, make_null_safe, walk
 
 UTC = datetime.UTC
 _clock: contextvars.ContextVar[datetime.datetime | None] = contextvars.ContextVar("fanlight_clock", default=None)
@@ -239,6 +239,9 @@ def _report(source: m.Expression, error: errors.EngineError, problems: Problems)
         name = str(error.attribute_name)
         hint = f" (did you mean '{error.suggestion}'?)" if error.suggestion else ""
         problems.add(source.where_at(_find(text, "." + name) + 1), "EXP002", f"unknown attribute '{name}'{hint}")
+    elif isinstance(error, RegexRefusedError) and error.code == "DEF010":
+        at = text.find(error.value) if error.value else -1  # one linear search, no regex
+        problems.add(source.where_at(at) if at >= 0 else source.where, "DEF010", error.message)
     elif isinstance(error, errors.RuleSyntaxError):
         problems.add(_syntax_where(source, error), "EXP001", f"syntax error: {_syntax_message(error)}")
     elif isinstance(error, errors.SyntaxError):
@@ -261,7 +264,12 @@ def _syntax_message(error: errors.RuleSyntaxError) -> str:
     return f"unexpected '{token.value}'"
 
 
+MAX_FIND = 256  # longer names are not looked for: the search below is O(len(text) * len(name))
+
+
 def _find(text: str, name: str) -> int:
+    if len(name) > MAX_FIND:
+        return 0
     before = "" if name.startswith(".") else r"(?<![\w$])"
     match = re.search(before + re.escape(name) + r"(?!\w)", text)
     return match.start() if match else 0

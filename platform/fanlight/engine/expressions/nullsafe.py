@@ -5,15 +5,23 @@ says an ordering, membership or attribute test on an unanswered field is simply 
 so authors never write `age != null and ...` guards. After parsing, each node of those
 kinds gets one of these subclasses as its class (same memory layout, `__slots__ = ()`),
 which checks for None before running the library's own operation.
+
+The regular-expression operators (`=~ =~~ !~ !~~`) are not rewritten here but at the one
+place rule-engine compiles their patterns (`FuzzyComparisonExpression._compile_regex`),
+because the library already *runs* them while parsing: it folds `'text' =~ 'pattern'`
+into a constant, before any rewriting could happen. See `_compile_linear_regex`.
 """
 
 from __future__ import annotations
 
 import operator
+import re
 from typing import Any
 
 from rule_engine import ast as re_ast
 from rule_engine import errors
+
+from ..regexes import RegexRefused, compile_linear
 
 FAILED = (errors.EngineError, ArithmeticError, TypeError, ValueError, OverflowError, LookupError)
 
@@ -121,6 +129,32 @@ class Field(re_ast.SymbolExpression):  # type: ignore[misc]
 
     def evaluate(self, thing: Any) -> Any:
         return thing.get(self.name)
+
+
+class RegexRefusedError(errors.RegexSyntaxError):  # type: ignore[misc]
+    """A pattern in an expression that RE2 will not run; `code` is DEF008 or DEF010."""
+
+    def __init__(self, refused: RegexRefused, value: str) -> None:
+        super().__init__(refused.message, error=refused, value=value)
+        self.code = refused.code
+
+
+_INLINE_FLAGS = ((re.IGNORECASE, "i"), (re.MULTILINE, "m"), (re.DOTALL, "s"))
+
+
+def _compile_linear_regex(self: Any, regex: str) -> Any:
+    """Replaces rule-engine's `re.compile`: every `=~` pattern, literal or taken from an answer,
+    is compiled and matched by RE2, in time linear in the length of the text."""
+    flags = "".join(letter for flag, letter in _INLINE_FLAGS if self.context.regex_flags & flag)
+    try:
+        return compile_linear(f"(?{flags}){regex}" if flags else regex)
+    except RegexRefused as refused:
+        raise RegexRefusedError(refused, regex) from None
+
+
+# Installed once, for every rule-engine Context in the process: the library has no per-context
+# hook for this, and a backtracking regex anywhere in a worker is a denial of service.
+re_ast.FuzzyComparisonExpression._compile_regex = _compile_linear_regex
 
 
 REPLACEMENTS: dict[type, type] = {
