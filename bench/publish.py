@@ -7,7 +7,7 @@
 
 1. Publish -> live. Three worker processes (gunicorn, one sync worker each, on their own
    ports, as three servers behind a load balancer) serve one database. This process
-   publishes a change through the workflow (fanlight.web.changes: create, save, submit,
+   publishes a change through the workflow (fanlight.admin.workflow: create, save, submit,
    approve, publish, commit) that rewords the consent question of the cause-for-concern
    form; the moment the commit returns, one client per worker starts a new referral on its
    worker and reads the consent question, again and again, until the new wording appears.
@@ -189,7 +189,9 @@ class Watcher:
 
 def publish_wording(app: Any, lead_id: int, reviewer_id: int, wording: str) -> float:
     """Reword the consent question through the whole workflow; returns the publish transaction's seconds."""
-    from fanlight.web import changes, db, registry
+    from fanlight.admin import workflow
+    from fanlight.web import db
+    from fanlight.web.definitions import registry
     from fanlight.web.models import User
 
     with app.app_context():
@@ -197,13 +199,13 @@ def publish_wording(app: Any, lead_id: int, reviewer_id: int, wording: str) -> f
         lead, reviewer = s.get(User, lead_id), s.get(User, reviewer_id)
         live = registry.texts_of(s, registry.live_id(s) or 0)[CFC]
         text = re.sub(r"(      - id: consent\n        type: consent\n        label: ).*\n", rf"\g<1>{wording}\n", live, count=1)
-        change = changes.create(s, lead, f"Consent wording: {wording}")
-        changes.save_item(s, change, lead, CFC, text)
-        changes.submit(s, change, lead)
-        changes.approve(s, change, reviewer)
+        change = workflow.create(s, lead, f"Consent wording: {wording}")
+        workflow.save_item(s, change, lead, CFC, text)
+        workflow.submit(s, change, lead)
+        workflow.approve(s, change, reviewer)
         s.commit()
         started = time.perf_counter()
-        changes.publish(s, change, reviewer)
+        workflow.publish(s, change, reviewer)
         s.commit()
         took = time.perf_counter() - started
         s.close()
@@ -217,7 +219,7 @@ def publish_to_live(kind: str, folder: Path, publishes: int, n_workers: int) -> 
 
 def live_on_workers(url: str, folder: Path, publishes: int, n_workers: int, what: str) -> dict[str, Any]:
     from fanlight.web import db
-    from fanlight.web.auth import create_user
+    from fanlight.web.accounts.service import create_user
 
     processes: list[subprocess.Popen[bytes]] = []
     try:
@@ -259,7 +261,7 @@ def live_on_workers(url: str, folder: Path, publishes: int, n_workers: int, what
                          "polls": [w.polls - b for w, b in zip(watchers, polls_before, strict=True)]})
             print(f"  publish {i + 1:2d}: commit {transaction * 1000:5.0f} ms; live on workers after "
                   + ", ".join(f"{x * 1000:4.0f}" for x in found) + " ms", flush=True)
-        app.extensions["fanlight.engine"].dispose()
+        dispose(app)
     finally:
         for process in processes:
             process.terminate()
@@ -288,7 +290,7 @@ def live_on_workers(url: str, folder: Path, publishes: int, n_workers: int, what
 def hundred_definitions() -> dict[str, str]:
     """The 27 bundled files and 73 synthetic 40-field forms: 100 definitions, 0 problems."""
     import synthetic_forms
-    from fanlight.web import registry
+    from fanlight.web.definitions import registry
 
     texts = registry.folder_texts(DEFINITIONS)
     n = 0
@@ -308,7 +310,8 @@ def revised(texts: dict[str, str], k: int, paths: list[str] | None = None) -> di
 
 
 def registry_at_scale(kind: str, folder: Path, versions: int, publishes: int, n_workers: int) -> dict[str, Any]:
-    from fanlight.web import db, registry
+    from fanlight.web import db
+    from fanlight.web.definitions import registry
 
     texts = hundred_definitions()
     with database(kind, folder) as url:
@@ -331,10 +334,10 @@ def registry_at_scale(kind: str, folder: Path, versions: int, publishes: int, n_
             stored = s.execute(db.Base.metadata.tables["definition_versions"].select()).all()
             live_texts = registry.texts_of(s, registry.live_id(s) or 0)
             s.close()
-        app.extensions["fanlight.engine"].dispose()
+        dispose(app)
         # A worker that has the live set compiles a publication that changed one file: whole, and
         # from the live set (only the changed form again), as the catalogue does.
-        from fanlight.web.catalogue import incremental
+        from fanlight.web.definitions.catalogue import incremental
 
         live_set = registry.load(live_texts)
         recompile, from_live = [], []
@@ -377,7 +380,8 @@ def load_live(url: str) -> None:
     started = time.perf_counter()
     from sqlalchemy.orm import Session
 
-    from fanlight.web import db, registry
+    from fanlight.web import db
+    from fanlight.web.definitions import registry
     imported = time.perf_counter()
     engine = db.make_engine(url)
     with Session(engine) as s:
@@ -481,3 +485,10 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def dispose(app: Any) -> None:
+    """Close the app's database connections."""
+    from fanlight.web import extensions
+
+    extensions.db_engine(app).dispose()

@@ -75,8 +75,9 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.pool import NullPool  # noqa: E402
 
 from fanlight.engine import CompiledForm, evaluate  # noqa: E402
-from fanlight.engine.definitions import model as m  # noqa: E402
-from fanlight.web import auth, db, migrate  # noqa: E402
+from fanlight.renderers import html_form  # noqa: E402
+from fanlight.web import db, extensions, migrate  # noqa: E402
+from fanlight.web.accounts.service import create_user  # noqa: E402
 from fanlight.web.models import Draft, Submission  # noqa: E402
 
 COMMAND = ".venv/bin/python bench/web.py"
@@ -277,7 +278,7 @@ def wait_for_quiet(limit: float, cores: float = QUIET_CORES) -> float:
             return in_use
 
 
-# Answers as a browser posts them --------------------------------------------------------------------
+# Answers (posted as a browser would by html_form.encode) -----------------------------------------
 
 
 def complete_answers() -> dict[str, Any]:
@@ -287,68 +288,6 @@ def complete_answers() -> dict[str, Any]:
             answers: dict[str, Any] = scenario["answers"]
             return answers
     raise SystemExit(f"no scenario with expect.complete: true in {SCENARIOS.relative_to(REPO)}")
-
-
-def form_fields(fields: list[m.Field], answers: dict[str, Any]) -> list[tuple[str, str]]:
-    """The (name, value) pairs a browser posts for these answers, with the `_present` markers."""
-    pairs: list[tuple[str, str]] = []
-    for f in fields:
-        if f.type in ("content", "file") or f.calculate is not None or f.id not in answers:
-            continue
-        pairs.append(("_present", f.id))
-        pairs += _encode(f, f.id, answers[f.id])
-    return pairs
-
-
-def _encode(f: m.Field, name: str, value: Any) -> list[tuple[str, str]]:
-    if value is None:
-        return []
-    if f.type == "checkboxes":
-        return [(name, str(v)) for v in value]
-    if f.type == "yes_no":
-        return [(name, _yes_no(value))]
-    if f.type == "date":
-        return _date(name, value)
-    if f.type == "datetime":
-        day, _, moment = str(value).partition("T")
-        return [*_date(name, day), (f"{name}-time", moment[:5])]
-    if f.type == "consent":
-        return _consent(name, value)
-    if f.type == "repeat":
-        return _repeat(f, name, value)
-    return [(name, str(value))]
-
-
-def _consent(name: str, value: dict[str, Any]) -> list[tuple[str, str]]:
-    pairs: list[tuple[str, str]] = []
-    for part, kind in m.CONSENT_PARTS.items():
-        if part not in value:
-            continue
-        if kind == "yes_no":
-            pairs.append((f"{name}-{part}", _yes_no(value[part])))
-        elif kind == "date":
-            pairs += _date(f"{name}-{part}", value[part])
-        else:
-            pairs.append((f"{name}-{part}", str(value[part])))
-    return pairs
-
-
-def _repeat(f: m.Field, name: str, items: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    pairs = [(f"{name}-count", str(len(items)))]
-    for index, item in enumerate(items):
-        for sub in f.fields:
-            if sub.type not in ("content", "file") and sub.calculate is None and sub.id in item:
-                pairs += _encode(sub, f"{name}-{index}-{sub.id}", item[sub.id])
-    return pairs
-
-
-def _yes_no(value: Any) -> str:
-    return {True: "yes", False: "no"}.get(value, str(value)) if isinstance(value, bool) else str(value)
-
-
-def _date(name: str, value: Any) -> list[tuple[str, str]]:
-    year, month, day = str(value).split("-")
-    return [(f"{name}-day", day), (f"{name}-month", month), (f"{name}-year", year)]
 
 
 # HTTP on loopback ---------------------------------------------------------------------------------
@@ -609,13 +548,13 @@ def prepare(backend: Backend, workdir: Path, secret: str, pool_sizes: dict[str, 
     )
     try:
         with app.app_context():
-            catalogue = app.extensions["fanlight.catalogue"]
+            catalogue = extensions.catalogue(app)
             catalogue.refresh(db.session(), force=True)
             compiled = catalogue.current(FORM)
             publication_id = catalogue.live
             if compiled is None or publication_id is None:
                 raise RuntimeError(f"the bundled definitions have no live {FORM} form")
-            user = auth.create_user(EMAIL, "Bench Person", "professional", PASSWORD, "Bench Agency")
+            user = create_user(EMAIL, "Bench Person", "professional", PASSWORD, "Bench Agency")
             db.session().commit()
             user_id = user.id
             db.session().close()
@@ -624,7 +563,7 @@ def prepare(backend: Backend, workdir: Path, secret: str, pool_sizes: dict[str, 
         if not evaluation.complete:
             raise RuntimeError(f"the complete scenario is not complete today: {evaluation.errors[:3]}")
         visited = [s.id for s in compiled.form.sections]
-        engine = app.extensions["fanlight.engine"]
+        engine = extensions.db_engine(app)
         pools: dict[str, list[str]] = {}
         now = datetime.datetime.now(datetime.UTC)
         with engine.begin() as connection:
@@ -659,7 +598,7 @@ def prepare(backend: Backend, workdir: Path, secret: str, pool_sizes: dict[str, 
         engine.dispose()
         return Prepared(user_id, publication_id, compiled, answers, pools)
     finally:
-        app.extensions["fanlight.engine"].dispose()
+        extensions.db_engine(app).dispose()
 
 
 def changed_drafts(url: str, ids: list[str], kind: str) -> int:
@@ -808,7 +747,7 @@ class BackendBench:
         # What wrk posts: a section save (the section's fields for the complete answers, at
         # revision 1) and a submit (the token alone), with the session cookie.
         answers = {f.id: prepared.answers[f.id] for f in section.fields if f.id in prepared.answers}
-        save = [("csrf_token", token), ("revision", "1"), *form_fields(section.fields, answers), ("action", "continue")]
+        save = [("csrf_token", token), ("revision", "1"), *html_form.encode(section.fields, answers), ("action", "continue")]
         self.file("save.body").write_bytes(urllib.parse.urlencode(save).encode())
         self.file("submit.body").write_bytes(urllib.parse.urlencode([("csrf_token", token)]).encode())
         self.file("post.headers").write_text(

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from fanlight.web.access.permissions import ROLES
 from fanlight.web.models import User
-from fanlight.web.permissions import ROLES
-
-from .factories import audit_rows, csrf_from, database, sign_in, signed_in_client
+from tests.support.factories import audit_rows, csrf_from, database, sign_in, signed_in_client
 
 LANDING = {
     "professional": "/your-forms",

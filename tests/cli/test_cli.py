@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli import fanlight
+
 ROOT = Path(__file__).resolve().parents[2]
 PROBLEM_LINE = re.compile(r"^\S+:\d+:\d+: [A-Z]+\d{3} .+$")
 
@@ -62,17 +64,6 @@ scenarios:
     answers: {category: neglect}
     expect: {visible: [missing-episode]}
 """
-
-
-def fanlight(*args, stdin=None, cwd=ROOT):
-    return subprocess.run(
-        [sys.executable, "-m", "fanlight.engine.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        check=False,  # the exit code is what these tests check
-    )
 
 
 @pytest.fixture

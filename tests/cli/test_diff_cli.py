@@ -3,11 +3,11 @@
 import json
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.support.cli import fanlight
 
 ROOT = Path(__file__).resolve().parents[2]
 PROBLEM_LINE = re.compile(r"^\S+:\d+:\d+: [A-Z]+\d{3} .+$")
@@ -32,16 +32,6 @@ sections:
           - {value: 'neglect', label: 'Neglect'}
       - {id: episodes, type: number, label: Episodes, min: 0, show_if: category == 'missing'}
 """
-
-
-def fanlight(*args, cwd=ROOT):
-    return subprocess.run(
-        [sys.executable, "-m", "fanlight.engine.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        check=False,  # the exit code is what these tests check
-    )
 
 
 @pytest.fixture

@@ -19,14 +19,14 @@ import itertools
 import json
 import os
 import shutil
-import socket
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from fanlight.web import extensions
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("FANLIGHT_CHROMIUM", "/usr/bin/chromium"))
@@ -56,7 +56,7 @@ class LiveServer:
         from sqlalchemy import select
 
         from fanlight.web import db
-        from fanlight.web.auth import create_user
+        from fanlight.web.accounts.service import create_user
         from fanlight.web.models import User
 
         with self.app.app_context():
@@ -69,12 +69,14 @@ class LiveServer:
 
     def store_answers(self, draft_id: str, answers: dict[str, Any], *, visited: list[str] | None = None) -> None:
         """Put answers straight into a draft (for the page tours: typing them is the journeys' job)."""
-        from fanlight.web import db, store
+        from fanlight.web import db
+        from fanlight.web.models import Draft
+        from fanlight.web.referrals import drafts
 
         with self.app.app_context():
-            draft = store.get_draft(draft_id)
+            draft = db.session().get(Draft, draft_id)
             assert draft is not None
-            store.save_answers(draft, draft.revision, answers)
+            drafts.save_answers(draft, draft.revision, answers)
             if visited:
                 draft.visited = list(visited)
                 db.session().commit()
@@ -84,15 +86,8 @@ class LiveServer:
         return endpoint in self.app.view_functions
 
     def form_sections(self, form_id: str) -> list[str]:
-        compiled = self.app.extensions["fanlight.catalogue"].current(form_id)
+        compiled = self.app.extensions[extensions.CATALOGUE].current(form_id)
         return [s.id for s in compiled.form.sections]
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="session")
@@ -105,35 +100,14 @@ def _env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 def _serve(root: Path, definitions: Path) -> Iterator[LiveServer]:
-    from werkzeug.serving import WSGIRequestHandler, make_server
+    from fanlight.web.accounts.demo import seed_demo_accounts
+    from tests.support.live_server import app_on_sqlite, serving
 
-    class QuietHandler(WSGIRequestHandler):
-        def log_request(self, *args: Any) -> None:  # one line per request is noise in a test run
-            pass
-
-    from fanlight.web import migrate
-    from fanlight.web.app import create_app
-    from fanlight.web.demo import seed_demo_accounts
-
-    url = f"sqlite:///{root / 'fanlight.sqlite'}"
-    migrate.upgrade(url)
-    app = create_app({
-        "DATABASE_URL": url, "UPLOAD_FOLDER": str(root / "uploads"), "SESSION_COOKIE_SECURE": False,
-        "DEFINITIONS_PATH": str(definitions), "SECRET_KEY": "e2e-" + root.name,
-    })
+    app = app_on_sqlite(root, definitions)
     with app.app_context():
         seed_demo_accounts(PASSWORD)
-    port = _free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name=f"fanlight-e2e-{port}", daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(f"http://127.0.0.1:{port}", app)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-        app.extensions["fanlight.engine"].dispose()
+    with serving(app) as url:
+        yield LiveServer(url, app)
 
 
 @pytest.fixture(scope="session")

@@ -19,13 +19,13 @@ from typing import Any
 
 from fanlight.engine import CompiledForm, load_definitions
 from fanlight.engine.definitions import model as m
+from fanlight.renderers.html_form import TYPED, name_of
 
 from .answers import REPO
 from .conftest import PASSWORD
 
 SECTION_URL = re.compile(r"/drafts/(?P<draft>[0-9a-f]{32})/sections/(?P<section>[a-z0-9-]+)")
 REFERENCE = re.compile(r"^FL-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}$")
-TEXT_LIKE = {"text", "textarea", "email", "phone", "postcode", "nhs_number", "number"}
 
 
 @cache
@@ -36,10 +36,6 @@ def form(form_id: str) -> CompiledForm:
 
 def section_of(form_id: str, section_id: str) -> m.Section:
     return next(s for s in form(form_id).form.sections if s.id == section_id)
-
-
-def name_of(path: str) -> str:
-    return path.replace("[", "-").replace("]", "").replace(".", "-")
 
 
 # Keyboard helpers ------------------------------------------------------------------------------
@@ -265,7 +261,7 @@ class Referrer:
         if f.calculate or value is None or f.type == "file":
             return False
         name = name_of(path)
-        if f.type in TEXT_LIKE:
+        if f.type in TYPED:
             return self._text(f"#{name}", str(value))
         if f.type == "date":
             return self._date(name, value)

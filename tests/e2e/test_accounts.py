@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,11 +18,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.live_server import app_on_sqlite, serving
+
 from .conftest import (
     PASSWORD,
     REPO,
     LiveServer,
-    _free_port,
     assert_no_axe_violations,
     axe_violations,
     format_violations,
@@ -38,35 +38,11 @@ SESSION = {"FANLIGHT_SESSION_IDLE_SECONDS": 30 * 60, "FANLIGHT_SESSION_WARNING_S
 
 @pytest.fixture(scope="module")
 def accounts_server(_env: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    from werkzeug.serving import WSGIRequestHandler, make_server
-
-    from fanlight.web import migrate
-    from fanlight.web.app import create_app
-
-    class QuietHandler(WSGIRequestHandler):
-        def log_request(self, *args: Any) -> None:
-            pass
-
-    root = tmp_path_factory.mktemp("accounts")
-    url = f"sqlite:///{root / 'fanlight.sqlite'}"
-    migrate.upgrade(url)
-    app = create_app({
-        "DATABASE_URL": url, "UPLOAD_FOLDER": str(root / "uploads"), "SESSION_COOKIE_SECURE": False,
-        "DEFINITIONS_PATH": str(REPO / "definitions"), "SECRET_KEY": "e2e-accounts-" + root.name,
-        "FANLIGHT_LOCKOUT_SLOW_AFTER": 2, "FANLIGHT_LOCKOUT_SLOW_SECONDS": 3, "FANLIGHT_LOCKOUT_AFTER": 4,
-        "FANLIGHT_LOCKOUT_SECONDS": 60, **SESSION,
-    })
-    port = _free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name=f"fanlight-e2e-accounts-{port}", daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(f"http://127.0.0.1:{port}", app)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-        app.extensions["fanlight.engine"].dispose()
+    app = app_on_sqlite(tmp_path_factory.mktemp("accounts"), REPO / "definitions",
+                        FANLIGHT_LOCKOUT_SLOW_AFTER=2, FANLIGHT_LOCKOUT_SLOW_SECONDS=3, FANLIGHT_LOCKOUT_AFTER=4,
+                        FANLIGHT_LOCKOUT_SECONDS=60, **SESSION)
+    with serving(app) as url:
+        yield LiveServer(url, app)
 
 
 @pytest.fixture
@@ -80,8 +56,9 @@ _people = iter(range(1, 10_000))
 
 
 def make_account(server: LiveServer, role: str = "professional", agency_id: str = "demo-primary-school") -> str:
-    from fanlight.web import agencies, db
-    from fanlight.web.auth import create_user
+    from fanlight.web import db
+    from fanlight.web.accounts.service import create_user
+    from fanlight.web.definitions import agencies
 
     email = f"{role.replace('_', '-')}-{next(_people)}@demo-school.example"
     with server.app.test_request_context():
@@ -107,10 +84,11 @@ def outbox_link(server: LiveServer, email: str, contains: str) -> str:
 
 
 def draft_answers(server: LiveServer, draft_id: str) -> dict[str, Any]:
-    from fanlight.web import db, store
+    from fanlight.web import db
+    from fanlight.web.models import Draft
 
     with server.app.app_context():
-        draft = store.get_draft(draft_id)
+        draft = db.session().get(Draft, draft_id)
         assert draft is not None
         answers = dict(draft.answers)
         db.session().close()

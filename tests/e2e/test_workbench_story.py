@@ -16,7 +16,6 @@ from __future__ import annotations
 import http.cookiejar
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.support.live_server import free_port
 
 from .conftest import PASSWORD, REPO, _context, assert_no_axe_violations
 from .driver import Referrer
@@ -42,13 +43,6 @@ TEACHER, WATCHER = "teacher@demo-school.example", "watcher@demo-school.example"
 LIVE_WITHIN = 1.0  # seconds: the product's promise
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @dataclass
 class Workers:
     """Two `fanlight serve` processes on one database, and an app object in this process for set-up."""
@@ -61,28 +55,31 @@ class Workers:
         from sqlalchemy import func, select
 
         from fanlight.web import db
-        from fanlight.web.models import Draft
+        from fanlight.web.models import Draft, DraftStatus
 
         with self.app.app_context():
             found = db.session().scalar(select(func.count()).select_from(Draft).where(
-                Draft.status == "draft", Draft.form_id == FORM, Draft.form_version == 1))
+                Draft.status == DraftStatus.DRAFT, Draft.form_id == FORM, Draft.form_version == 1))
             db.session().close()
             return int(found or 0)
 
     def store_answers(self, draft_id: str, answers: dict[str, Any]) -> None:
-        from fanlight.web import db, store
+        from fanlight.web import db
+        from fanlight.web.models import Draft
+        from fanlight.web.referrals import drafts
 
         with self.app.app_context():
-            draft = store.get_draft(draft_id)
+            draft = db.session().get(Draft, draft_id)
             assert draft is not None
-            store.save_answers(draft, draft.revision, answers)
+            drafts.save_answers(draft, draft.revision, answers)
             db.session().close()
 
     def draft_version(self, draft_id: str) -> int:
-        from fanlight.web import db, store
+        from fanlight.web import db
+        from fanlight.web.models import Draft
 
         with self.app.app_context():
-            draft = store.get_draft(draft_id)
+            draft = db.session().get(Draft, draft_id)
             assert draft is not None
             version = draft.form_version
             db.session().close()
@@ -110,8 +107,8 @@ def _start(command: list[str], env: dict[str, str], log: Path, url: str) -> subp
 def workers(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[Workers]:
     del browser  # Chromium first: without it the story is skipped (or fails in CI) before servers start
     from fanlight.web import db, migrate
-    from fanlight.web.app import create_app
-    from fanlight.web.auth import create_user
+    from fanlight.web.accounts.service import create_user
+    from tests.support.web import make_app as create_app
 
     root = tmp_path_factory.mktemp("two-workers")
     url = f"sqlite:///{root / 'fanlight.sqlite'}"
@@ -120,7 +117,7 @@ def workers(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[
            "FANLIGHT_INSTANCE": str(root / "instance"), "FANLIGHT_SECRET_KEY": "two-workers-" + root.name,
            "FANLIGHT_UPLOADS": str(root / "uploads"), "FANLIGHT_DEMO_ACCOUNTS": "0", "PYTHONUNBUFFERED": "1"}
     fanlight = str(Path(sys.executable).parent / "fanlight")
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     found = Workers([f"http://127.0.0.1:{p}" for p in ports], None)
     try:
         # One after the other: the first publishes the bundled definitions on the new database.
@@ -147,7 +144,9 @@ def workers(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[
                 process.kill()
                 process.wait(timeout=10)
         if found.app is not None:
-            found.app.extensions["fanlight.engine"].dispose()
+            from fanlight.web import extensions
+
+            extensions.db_engine(found.app).dispose()
 
 
 # A professional on the second worker, outside the browser ---------------------------------------------

@@ -1,13 +1,13 @@
 """Factories and helpers for the web tests: people, signed-in clients, drafts and posted sections.
 
-    user = make_user(app, "professional")          # an account (fanlight.web.auth.create_user)
+    user = make_user(app, "professional")          # an account (fanlight.web.accounts.service.create_user)
     sign_in(client, user)                          # a real POST /sign-in with the page's CSRF token
     draft_id = start_draft(client)                 # "Start now" on the cause-for-concern form
     post_section(client, draft_id, "type-of-concern", {"categories": ["neglect"], ...})
 
 Answers are written in the engine's one JSON shape (as in definitions/tests/*.yaml) and
-turned into the fields a browser would post for them (`form_fields`), so posting a
-section exercises the same parsing (fanlight.web.answers) as a person's browser does.
+turned into the fields a browser would post for them (`html_form.encode`), so posting a
+section exercises the same parsing (fanlight.renderers.html_form) as a person's browser does.
 """
 
 from __future__ import annotations
@@ -32,8 +32,9 @@ from werkzeug.test import TestResponse, encode_multipart
 
 from fanlight.engine import CompiledForm
 from fanlight.engine.definitions import model as m
-from fanlight.web import db
-from fanlight.web.auth import create_user
+from fanlight.renderers import html_form
+from fanlight.web import db, extensions
+from fanlight.web.accounts.service import create_user
 from fanlight.web.models import AuditEvent, Draft
 
 REPO = Path(__file__).resolve().parents[2]
@@ -171,7 +172,7 @@ def session_cookie(client: FlaskClient) -> str | None:
 
 
 def compiled_form(app: Flask, form_id: str = FORM) -> CompiledForm:
-    compiled = app.extensions["fanlight.catalogue"].current(form_id)
+    compiled = app.extensions[extensions.CATALOGUE].current(form_id)
     assert compiled is not None
     return compiled
 
@@ -204,7 +205,7 @@ def post_section(client: FlaskClient, draft_id: str, section_id: str, answers: d
     """Post a section as a browser would: the page's token and revision, `_present` markers, fields."""
     page_token, page_revision = section_page(client, draft_id, section_id)
     form = compiled_form(app or client.application, FORM)
-    fields = form_fields(section_of(form, section_id).fields, answers)
+    fields = html_form.encode(section_of(form, section_id).fields, answers)
     data = [("csrf_token", token or page_token),
             ("revision", str(page_revision if revision is None else revision)), *fields, *(extra or [])]
     if not live:
@@ -257,66 +258,6 @@ def upload(client: FlaskClient, draft_id: str, *, field_id: str = "attachments",
     return post_multipart(client, f"/drafts/{draft_id}/files/{field_id}", pairs)
 
 
-def form_fields(fields: list[m.Field], answers: dict[str, Any]) -> list[tuple[str, str]]:
-    """The (name, value) pairs a browser posts for these answers to these fields."""
-    pairs: list[tuple[str, str]] = []
-    for f in fields:
-        if f.type in ("content", "file") or f.calculate is not None or f.id not in answers:
-            continue
-        pairs.append(("_present", f.id))
-        pairs += _encode(f, f.id, answers[f.id])
-    return pairs
-
-
-def _encode(f: m.Field, name: str, value: Any) -> list[tuple[str, str]]:
-    if value is None:
-        return []
-    if f.type == "checkboxes":
-        return [(name, str(v)) for v in value]
-    if f.type == "yes_no":
-        return [(name, _yes_no(value))]
-    if f.type == "date":
-        return _date(name, value)
-    if f.type == "datetime":
-        day, _, time = str(value).partition("T")
-        return [*_date(name, day), (f"{name}-time", time[:5])]
-    if f.type == "consent":
-        return _consent(name, value)
-    if f.type == "repeat":
-        pairs = [(f"{name}-count", str(len(value)))]
-        for index, item in enumerate(value):
-            for sub in f.fields:
-                if sub.type not in ("content", "file") and sub.calculate is None and sub.id in item:
-                    pairs += _encode(sub, f"{name}-{index}-{sub.id}", item[sub.id])
-        return pairs
-    return [(name, str(value))]
-
-
-def _yes_no(value: Any) -> str:
-    return {True: "yes", False: "no"}.get(value, str(value)) if isinstance(value, bool) else str(value)
-
-
-def _date(name: str, value: Any) -> list[tuple[str, str]]:
-    if isinstance(value, dict):
-        return [(f"{name}-{p}", str(value.get(p, ""))) for p in ("day", "month", "year")]
-    year, month, day = str(value).split("-")
-    return [(f"{name}-day", day), (f"{name}-month", month), (f"{name}-year", year)]
-
-
-def _consent(name: str, value: dict[str, Any]) -> list[tuple[str, str]]:
-    pairs: list[tuple[str, str]] = []
-    for part, kind in m.CONSENT_PARTS.items():
-        if part not in value:
-            continue
-        if kind == "yes_no":
-            pairs.append((f"{name}-{part}", _yes_no(value[part])))
-        elif kind == "date":
-            pairs += _date(f"{name}-{part}", value[part])
-        else:
-            pairs.append((f"{name}-{part}", str(value[part])))
-    return pairs
-
-
 # The bundled scenarios ----------------------------------------------------------------------------
 
 
@@ -338,16 +279,16 @@ def answers_for(compiled: CompiledForm, section_id: str, answers: dict[str, Any]
 
 
 def fill_draft(app: Flask, draft_id: str, answers: dict[str, Any]) -> None:
-    """Write answers straight through the store (fanlight.web.store.save_answers), all sections visited."""
-    from fanlight.web import store
+    """Write answers straight through fanlight.web.referrals.drafts.save_answers, all sections visited."""
+    from fanlight.web.referrals import drafts
 
     with app.test_request_context():
-        draft = store.get_draft(draft_id)
+        draft = db.session().get(Draft, draft_id)
         assert draft is not None
         compiled = compiled_form(app, draft.form_id)
-        store.save_answers(draft, draft.revision, dict(answers))
+        drafts.save_answers(draft, draft.revision, dict(answers))
         for section in compiled.form.sections:
-            store.save_answers(draft, draft.revision, {}, visited=section.id)
+            drafts.save_answers(draft, draft.revision, {}, visited=section.id)
         db.session().close()
 
 
@@ -375,7 +316,7 @@ def own_records(app: Flask, client: FlaskClient) -> dict[str, Any]:
 
     Returned as the URL arguments of tests/web/routes.py (draft_id, attachment_id, submission_id...).
     """
-    from .routes import ids_for
+    from tests.support.routes import ids_for
 
     draft_id = start_draft(client)
     response = upload(client, draft_id)

@@ -11,8 +11,7 @@ from werkzeug.test import TestResponse
 
 from fanlight.web import mail
 from fanlight.web.models import OutboxMessage
-
-from .factories import csrf_from, database
+from tests.support.factories import csrf_from, database
 
 LINK = re.compile(r"https?://\S+")
 

@@ -84,7 +84,7 @@ def ids_for(draft_id: str, submission_id: str, attachment_id: str, **more: Any) 
 
 def body_for(route: Route, token: str | None, revision: int) -> list[tuple[str, Any]]:
     """A multipart body that would change something if the request were let through."""
-    from .factories import PDF, Upload
+    from tests.support.factories import PDF, Upload
 
     pairs: list[tuple[str, Any]] = [
         ("revision", str(revision)), ("_present", "categories"), ("categories", "neglect"),

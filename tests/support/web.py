@@ -15,7 +15,7 @@ browser does, with the token taken from the page.
 
 from __future__ import annotations
 
-import functools
+import datetime
 import os
 import secrets
 from collections.abc import Callable, Iterator
@@ -33,19 +33,18 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
-from fanlight.engine import evaluate
-from fanlight.web import auth, db, migrate, portal
+from fanlight.web import db, extensions, migrate
+from fanlight.web.accounts import service
 from fanlight.web.app import create_app
-from fanlight.web.catalogue import Catalogue
-
-from .factories import DEFINITIONS, TABLES, TODAY, User, make_user, sign_in
+from fanlight.web.clock import SettableClock
+from fanlight.web.definitions.catalogue import Catalogue
+from tests.support.factories import DEFINITIONS, TABLES, TODAY, User, make_user, sign_in
 
 POSTGRES_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 # Argon2 with the production parameters costs ~0.3 s a hash; the suite makes hundreds of
 # accounts. These parameters keep the real code path (argon2id hash and verify) but cheap.
-_FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-_FAST_DUMMY = _FAST_HASHER.hash("not-a-real-password-used-to-even-out-timing")
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 # Loading and compiling the bundled definitions takes ~0.4 s; it is pure, so load it once.
 _catalogues: dict[str, Catalogue] = {}
@@ -85,16 +84,15 @@ _BYTECODE = _SharedBytecodeCache()
 
 @pytest.fixture(autouse=True)
 def _fast_setup(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(auth, "hasher", _FAST_HASHER)
-    monkeypatch.setattr(auth, "_DUMMY_HASH", _FAST_DUMMY)
     monkeypatch.setattr(Catalogue, "load", classmethod(_cached_load))
     monkeypatch.setattr(Flask, "jinja_options", {**Flask.jinja_options, "bytecode_cache": _BYTECODE})
 
 
-@pytest.fixture(autouse=True)
-def _scenario_day(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The web evaluates on the day of the bundled scenarios, so their ages and dates hold."""
-    monkeypatch.setattr(portal, "evaluate", functools.partial(evaluate, today=TODAY))
+@pytest.fixture
+def clock() -> SettableClock:
+    """The app's clock: it starts on the day the bundled scenarios are written for (their ages and
+    dates hold), runs on with real time, and a test moves it with `clock.advance(seconds)`."""
+    return SettableClock(datetime.datetime.combine(TODAY, datetime.time(9, 0), tzinfo=datetime.UTC))
 
 
 # Databases -------------------------------------------------------------------------------------
@@ -194,17 +192,25 @@ def config(database_url: str, tmp_path: Path) -> dict[str, Any]:
 
 
 @pytest.fixture
-def app(config: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+def app(config: dict[str, Any], clock: SettableClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
     monkeypatch.setenv("FANLIGHT_INSTANCE", str(tmp_path / "instance"))
     clean(config["DATABASE_URL"])
-    application = create_app(config)
+    application = make_app(config, clock)
     with application.app_context():
         # A running server has published its bundled definitions before anyone uses it.
-        application.extensions["fanlight.catalogue"].refresh(db.session(), force=True)
+        extensions.catalogue().refresh(db.session(), force=True)
     try:
         yield application
     finally:
-        application.extensions["fanlight.engine"].dispose()
+        extensions.db_engine(application).dispose()
+
+
+def make_app(config: dict[str, Any], clock: SettableClock | None = None) -> Flask:
+    """create_app with the tests' cheap password hashing (the real argon2id code path, cheaper
+    parameters: the suite makes hundreds of accounts)."""
+    application = create_app(config, clock_=clock)
+    application.extensions[service.HASHER] = FAST_HASHER
+    return application
 
 
 @pytest.fixture

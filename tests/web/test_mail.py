@@ -12,9 +12,8 @@ import pytest
 
 from fanlight.web import mail
 from fanlight.web.models import OutboxMessage, User
-
-from .factories import count, database
-from .mailbox import link_in, outbox, post_page, register
+from tests.support.factories import count, database
+from tests.support.mailbox import link_in, outbox, post_page, register
 
 GP = "rowan.hale@demo-surgery.example"
 
@@ -135,3 +134,54 @@ def test_outside_development_no_link_is_ever_built_on_the_requests_host(app, cli
     app.config["FANLIGHT_BASE_URL"] = "https://referrals.council.example/"
     with app.test_request_context(base_url="http://evil.example"):
         assert mail.external_url("auth.sign_in") == "https://referrals.council.example/sign-in"
+
+
+class _Killed(BaseException):
+    """The worker process dying mid-send: nothing after this line of the sender runs."""
+
+
+def test_an_unexpected_error_while_sending_marks_the_message_failed_and_it_is_sent_later(
+        app, client, smtp_server, monkeypatch):
+    """Before the fix, only OSError and SMTPException were caught: anything else stranded the
+    message in "sending", a status the retry never selects (a lost confirmation email)."""
+    app.config["FANLIGHT_SMTP_URL"] = f"smtp://127.0.0.1:{smtp_server.server_address[1]}"
+    real = mail._smtp_send
+
+    def broken(*args: Any) -> None:
+        raise UnicodeEncodeError("ascii", "é", 0, 1, "a surprise")
+
+    monkeypatch.setattr(mail, "_smtp_send", broken)
+    register(client, GP).close()
+    (stored,) = outbox(app, GP)
+    assert (stored.status, stored.attempts) == ("failed", 1)
+    monkeypatch.setattr(mail, "_smtp_send", real)
+    with app.app_context():
+        assert mail.deliver_pending() == (1, 0)
+    assert [r for _, r, _ in smtp_server.received] == [[GP]]
+
+
+def test_a_worker_killed_mid_send_leaves_the_message_to_be_delivered_once_after_the_claim_runs_out(
+        app, client, smtp_server, monkeypatch, clock):
+    app.config["FANLIGHT_SMTP_URL"] = f"smtp://127.0.0.1:{smtp_server.server_address[1]}"
+    with app.test_request_context(), database(app) as s:
+        mail.send(GP, "Reset your password", "a link", s)
+        s.commit()
+    real = mail._smtp_send
+
+    def killed(*args: Any) -> None:
+        raise _Killed
+
+    monkeypatch.setattr(mail, "_smtp_send", killed)
+    with app.app_context(), pytest.raises(_Killed):
+        mail.deliver_pending()
+    (stored,) = outbox(app, GP)
+    assert stored.status == "sending"  # claimed, and its sender gone
+    monkeypatch.setattr(mail, "_smtp_send", real)
+    with app.app_context():
+        assert mail.deliver_pending() == (0, 0)  # a fresh claim is somebody else's: never sent twice
+        clock.advance(mail.CLAIM_TIMEOUT.total_seconds() + 1)
+        assert mail.deliver_pending() == (1, 0)
+        assert mail.deliver_pending() == (0, 0)
+    (stored,) = outbox(app, GP)
+    assert (stored.status, stored.attempts) == ("sent", 2)
+    assert len(smtp_server.received) == 1

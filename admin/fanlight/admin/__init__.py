@@ -1,1 +1,20 @@
-"""The definition workbench: edit, preview, review, publish and roll back definitions."""
+"""The back office: the definition workbench (edit, preview, review, publish and roll back
+definitions) and user administration."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+
+def register(app: Flask) -> None:
+    """Serve the back office: the workbench (blueprint "workbench", at /admin) and user
+    administration (blueprint "users", at /admin/users). The views are imported here, not when
+    this package is, so that importing fanlight.admin stays cheap."""
+    from . import users  # noqa: PLC0415  (see above)
+    from .views import bp  # noqa: PLC0415
+
+    app.register_blueprint(bp)
+    app.register_blueprint(users.bp)

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, or_, select
 from werkzeug.wrappers import Response
 
-from . import agencies, db
-from .auth import audit
-from .models import AuditEvent, User
-from .permissions import ROLE_NAMES, ROLES, requires
+from fanlight.web import db
+from fanlight.web.access.audit import audit
+from fanlight.web.access.guard import signed_in_user
+from fanlight.web.access.permissions import ROLE_NAMES, ROLES, landing, requires
+from fanlight.web.definitions import agencies
+from fanlight.web.errors import FormError
+from fanlight.web.models import AuditEvent, User
 
-bp = Blueprint("users", __name__, url_prefix="/admin/users")
+bp = Blueprint("users", __name__, url_prefix="/admin/users", template_folder="templates")
 PAGE_SIZE = 50
 
 
@@ -31,6 +34,7 @@ def _user(user_id: int) -> User:
 
 @bp.route("/")
 @requires("manage_users")
+@landing(10)
 def index() -> str:
     s = db.session()
     query_text = request.args.get("q", "").strip()[:200]
@@ -53,7 +57,7 @@ def index() -> str:
         query = query.where(User.email_verified_at.is_(None))
     total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = list(s.scalars(query.order_by(User.name, User.id).offset((page_number - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
-    return render_template("pages/users/index.html", users=rows, total=total, q=query_text, role=role, status=status,
+    return render_template("admin/users/index.html", users=rows, total=total, q=query_text, role=role, status=status,
                            page=page_number, pages=max(1, -(-total // PAGE_SIZE)), role_names=ROLE_NAMES)
 
 
@@ -64,7 +68,7 @@ def show(user_id: int) -> str:
     s = db.session()
     events = list(s.scalars(select(AuditEvent).where(AuditEvent.actor_id == user.id)
                             .order_by(AuditEvent.id.desc()).limit(20)))
-    return render_template("pages/users/show.html", user=user, role_names=ROLE_NAMES, events=events,
+    return render_template("admin/users/show.html", user=user, role_names=ROLE_NAMES, events=events,
                            agency=agencies.get(user.agency_id), errors=[])
 
 
@@ -76,12 +80,12 @@ def change_role(user_id: int) -> Response | tuple[str, int]:
     problem = None
     if role not in ROLES:
         problem = "Select a role"
-    elif user.id == g.user.id and role != "administrator":
+    elif user.id == signed_in_user().id and role != "administrator":
         problem = "You cannot remove your own administrator role. Ask another administrator to do it."
     if problem:
-        return render_template("pages/users/show.html", user=user, role_names=ROLE_NAMES, events=[],
+        return render_template("admin/users/show.html", user=user, role_names=ROLE_NAMES, events=[],
                                agency=agencies.get(user.agency_id),
-                               errors=[{"href": "#role", "message": problem}]), 422
+                               errors=[FormError("role", problem)]), 422
     if role != user.role:
         audit("role_changed", f"user {user.id} ({user.email}): {user.role} -> {role}")
         user.role = role
@@ -94,10 +98,10 @@ def change_role(user_id: int) -> Response | tuple[str, int]:
 @requires("manage_users")
 def deactivate(user_id: int) -> Response | tuple[str, int]:
     user = _user(user_id)
-    if user.id == g.user.id:
-        return render_template("pages/users/show.html", user=user, role_names=ROLE_NAMES, events=[],
+    if user.id == signed_in_user().id:
+        return render_template("admin/users/show.html", user=user, role_names=ROLE_NAMES, events=[],
                                agency=agencies.get(user.agency_id),
-                               errors=[{"href": "#deactivate", "message": "You cannot deactivate your own account."}]), 422
+                               errors=[FormError("deactivate", "You cannot deactivate your own account.")]), 422
     if user.active:
         user.active = False
         user.session_nonce = secrets.token_hex(32)  # signed out everywhere at once

@@ -8,24 +8,28 @@ Every action writes one DefinitionEvent.
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from fanlight.admin.set_cache import SetCache
 from fanlight.engine import DefinitionSet
 from fanlight.engine.problems import Problem
 from fanlight.engine.testing import ScenarioResult, run_suites
+from fanlight.web import clock
+from fanlight.web.access import policies
+from fanlight.web.access.permissions import allowed
+from fanlight.web.definitions import registry
+from fanlight.web.definitions.catalogue import compiled_set
+from fanlight.web.models import Change, ChangeComment, ChangeItem, ChangeState, DefinitionEvent, Publication, User
 
-from . import registry
-from .models import Change, ChangeComment, ChangeItem, DefinitionEvent, Publication, User
-from .permissions import allowed
-
-EDITABLE = ("draft",)
-OPEN = ("draft", "in_review", "approved")
+OPEN = ChangeState.open()
 MAX_TEXT = 500_000  # characters in one definition file: the largest bundled one is ~40,000
+# Definition-test results by the compiled set they ran on. With the day: a scenario without its
+# own `today` is evaluated on today's date.
+_RESULTS: SetCache[list[ScenarioResult]] = SetCache(size=16)
 
 
 class NotAllowed(Exception):
@@ -35,9 +39,6 @@ class NotAllowed(Exception):
 class Forbidden(NotAllowed):
     """Refused because of who is asking (their role, or whose change it is), not the change's state."""
 
-
-def now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC)
 
 
 @dataclass
@@ -69,7 +70,7 @@ def _move(s: Session, change: Change, states: tuple[str, ...], to: str, refusal:
         raise NotAllowed(refusal)
     moved = s.execute(
         update(Change).where(Change.id == change.id, Change.state.in_(states))
-        .values(state=to, updated_at=now(), **values)
+        .values(state=to, updated_at=clock.now(), **values)
         .execution_options(synchronize_session=False)
     )
     if moved.rowcount != 1:  # type: ignore[attr-defined]
@@ -94,7 +95,7 @@ def proposed_texts(s: Session, change: Change) -> dict[str, str]:
     serve. A published change: exactly the set it published. A rejected or withdrawn change:
     the set it began from with the change applied, as it was reviewed.
     """
-    if change.state == "published" and change.publication_id is not None:
+    if change.state == ChangeState.PUBLISHED and change.publication_id is not None:
         return registry.texts_of(s, change.publication_id)
     start = registry.live_id(s) if change.state in OPEN else change.base_publication_id
     base = registry.texts_of(s, start or 0)
@@ -107,8 +108,18 @@ def proposed_texts(s: Session, change: Change) -> dict[str, str]:
 
 
 def check(s: Session, change: Change) -> Checks:
-    loaded = registry.load(proposed_texts(s, change))
-    return Checks(loaded, list(loaded.problems), run_suites(loaded) if not loaded.problems else [])
+    return checks_of(proposed_texts(s, change))
+
+
+def checks_of(texts: dict[str, str]) -> Checks:
+    """The problems and test results of these files: compiled and tested once per content, not per page."""
+    loaded = compiled_set(texts)
+    return Checks(loaded, list(loaded.problems), list(results_of(loaded)) if not loaded.problems else [])
+
+
+def results_of(loaded: DefinitionSet) -> list[ScenarioResult]:
+    today = clock.today()  # for scenarios that do not say which day they are written for
+    return _RESULTS.get((loaded,), lambda: run_suites(loaded, today), today)
 
 
 def create(s: Session, author: User, title: str, description: str = "") -> Change:
@@ -124,9 +135,9 @@ def create(s: Session, author: User, title: str, description: str = "") -> Chang
 def ensure_editable(change: Change, author: User) -> None:
     """Refuse unless `author` may edit this change now (before any work is done on an edit)."""
     _require(author, "edit_definitions", "edit definitions")
-    if change.author_id != author.id:
+    if not policies.can_edit_change(author, change):
         raise Forbidden("Only the author of a change can edit it.")
-    if change.state not in EDITABLE:
+    if change.state != ChangeState.DRAFT:
         raise NotAllowed("This change is no longer a draft. Return it to draft to edit it.")
 
 
@@ -141,7 +152,7 @@ def save_item(s: Session, change: Change, author: User, path: str, text: str) ->
         s.add(ChangeItem(change_id=change.id, path=path, content=text))
     else:
         item.content = text
-    change.updated_at = now()
+    change.updated_at = clock.now()
     _event(s, author, "edit", change, path=path)
 
 
@@ -153,22 +164,22 @@ def _safe_path(path: str) -> bool:
 
 def submit(s: Session, change: Change, author: User) -> Checks:
     _require(author, "edit_definitions", "submit definition changes")
-    if change.author_id != author.id:
+    if not policies.can_edit_change(author, change):
         raise Forbidden("Only the author of a change can submit it for review.")
-    if change.state != "draft":
+    if change.state != ChangeState.DRAFT:
         raise NotAllowed("Only a draft can be submitted for review.")
     if not items_of(s, change):
         raise NotAllowed("The change has no edits yet.")
     checks = check(s, change)
     if checks.problems:
         raise NotAllowed(f"The definitions have {len(checks.problems)} problem(s). Fix them before review.")
-    _move(s, change, ("draft",), "in_review", "Only a draft can be submitted for review.")
+    _move(s, change, (ChangeState.DRAFT,), ChangeState.IN_REVIEW, "Only a draft can be submitted for review.")
     _event(s, author, "submit", change)
     return checks
 
 
 def comment(s: Session, change: Change, user: User, body: str) -> None:
-    if not (user.id == change.author_id or allowed(user.role, "review_definitions")):
+    if not policies.can_comment_on_change(user, change):
         raise Forbidden("Only the author and IT reviewers can comment on a change.")
     if not body.strip():
         raise NotAllowed("Enter a comment.")
@@ -178,23 +189,23 @@ def comment(s: Session, change: Change, user: User, body: str) -> None:
 
 def _review(change: Change, reviewer: User, doing: str) -> None:
     _require(reviewer, "review_definitions", doing)
-    if change.author_id == reviewer.id:
+    if not policies.can_review_change(reviewer, change):
         raise Forbidden("You cannot approve, reject or publish your own change.")
 
 
 def approve(s: Session, change: Change, reviewer: User) -> None:
     _review(change, reviewer, "approve definition changes")
-    _move(s, change, ("in_review",), "approved", "Only a change in review can be approved.", reviewer_id=reviewer.id)
+    _move(s, change, (ChangeState.IN_REVIEW,), ChangeState.APPROVED, "Only a change in review can be approved.", reviewer_id=reviewer.id)
     _event(s, reviewer, "approve", change)
 
 
 def reject(s: Session, change: Change, reviewer: User, reason: str) -> None:
     _review(change, reviewer, "reject definition changes")
-    if change.state not in ("in_review", "approved"):
+    if change.state not in (ChangeState.IN_REVIEW, ChangeState.APPROVED):
         raise NotAllowed("Only a change in review or approved can be rejected.")
     if not reason.strip():
         raise NotAllowed("Say why the change is rejected.")
-    _move(s, change, ("in_review", "approved"), "rejected", "Only a change in review or approved can be rejected.",
+    _move(s, change, (ChangeState.IN_REVIEW, ChangeState.APPROVED), ChangeState.REJECTED, "Only a change in review or approved can be rejected.",
           reviewer_id=reviewer.id)
     s.add(ChangeComment(change_id=change.id, author_id=reviewer.id, body=reason.strip()[:5000]))
     _event(s, reviewer, "reject", change)
@@ -202,17 +213,17 @@ def reject(s: Session, change: Change, reviewer: User, reason: str) -> None:
 
 def withdraw(s: Session, change: Change, author: User) -> None:
     _require(author, "edit_definitions", "withdraw definition changes")
-    if change.author_id != author.id:
+    if not policies.can_edit_change(author, change):
         raise Forbidden("Only the author of a change can withdraw it.")
-    _move(s, change, OPEN, "withdrawn", "This change is already closed.")
+    _move(s, change, OPEN, ChangeState.WITHDRAWN, "This change is already closed.")
     _event(s, author, "withdraw", change)
 
 
 def return_to_draft(s: Session, change: Change, author: User) -> None:
     _require(author, "edit_definitions", "edit definition changes")
-    if change.author_id != author.id:
+    if not policies.can_edit_change(author, change):
         raise Forbidden("Only the author can return a change in review to draft.")
-    _move(s, change, ("in_review", "approved"), "draft", "Only a change in review or approved can return to draft.",
+    _move(s, change, (ChangeState.IN_REVIEW, ChangeState.APPROVED), ChangeState.DRAFT, "Only a change in review or approved can return to draft.",
           reviewer_id=None)
     _event(s, author, "return_to_draft", change)
 
@@ -227,8 +238,8 @@ def publish(s: Session, change: Change, reviewer: User) -> int:
     _review(change, reviewer, "publish definition changes")
     registry.publish_lock(s)
     s.refresh(change)  # as it is now that nobody else can publish (a second click, another reviewer)
-    if change.state != "approved":
-        raise NotAllowed("This change has already been published." if change.state == "published"
+    if change.state != ChangeState.APPROVED:
+        raise NotAllowed("This change has already been published." if change.state == ChangeState.PUBLISHED
                          else "Only an approved change can be published.")
     stale = stale_paths(s, change)
     if stale:
@@ -241,7 +252,7 @@ def publish(s: Session, change: Change, reviewer: User) -> int:
         raise NotAllowed(f"Publishing is refused: {len(checks.failing_tests)} definition test(s) fail.")
     publication = registry.publish_texts(s, proposed_texts(s, change), change_id=change.id, user_id=reviewer.id,
                                          note=change.title)
-    _move(s, change, ("approved",), "published", "Only an approved change can be published.",
+    _move(s, change, (ChangeState.APPROVED,), ChangeState.PUBLISHED, "Only an approved change can be published.",
           publication_id=publication.id)
     _event(s, reviewer, "publish", change, publication=publication.id)
     return publication.id
@@ -272,12 +283,12 @@ def rollback(s: Session, reviewer: User, to_publication: int) -> int:
     if live == to_publication:
         raise NotAllowed(f"Publication {to_publication} is already live.")
     texts = registry.texts_of(s, to_publication)
-    problems = registry.load(texts).problems
+    problems = compiled_set(texts).problems
     if problems:
         raise NotAllowed(f"Publication {to_publication} cannot be served again: its definitions have "
                          f"{len(problems)} problem(s) with this version of Fanlight.")
     change = Change(title=f"Roll back to publication {to_publication}", author_id=reviewer.id,
-                    base_publication_id=live, reviewer_id=reviewer.id, state="published")
+                    base_publication_id=live, reviewer_id=reviewer.id, state=ChangeState.PUBLISHED)
     s.add(change)
     s.flush()
     current = registry.texts_of(s, live or 0)
@@ -319,6 +330,6 @@ def import_folder(s: Session, author: User, texts: dict[str, str], title: str) -
     s.flush()
     checks = check(s, change)
     if not checks.problems:
-        change.state = "in_review"
+        change.state = ChangeState.IN_REVIEW
     _event(s, author, "import", change, files=sorted(differing), state=change.state)
     return change

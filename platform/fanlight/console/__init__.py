@@ -9,28 +9,27 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from importlib.metadata import entry_points
+from typing import TYPE_CHECKING
 
 from fanlight.engine import cli as engine_cli
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 DEMO_PASSWORD = "fanlight-demo-2026"  # noqa: S105 (printed by `fanlight serve` for local demo accounts only)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = engine_cli.build_parser()
-    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))  # noqa: SLF001
-
-    definitions = commands.choices["definitions"]
-    actions = next(a for a in definitions._actions if isinstance(a, argparse._SubParsersAction))  # noqa: SLF001
-    imported = actions.add_parser("import", help="turn a folder of definitions into a change for review")
-    imported.add_argument("path")
-    imported.add_argument("--author", required=True, metavar="EMAIL", help="the service lead the change is from")
-    imported.add_argument("--title", default="", help="what the change is (default: the folder's name)")
-    imported.set_defaults(handler=_import)
-    exported = actions.add_parser("export", help="write the live definitions as YAML files")
-    exported.add_argument("path")
-    exported.set_defaults(handler=_export)
+    commands = _subcommands(parser)
+    definitions = _subcommands(commands.choices["definitions"])
+    for plugin in entry_points(group="fanlight.commands"):
+        # Other parts of Fanlight add their own commands (the workbench: definitions import and
+        # export), so this command imports nothing of theirs.
+        plugin.load()(commands, definitions)
 
     serve = commands.add_parser("serve", help="run Fanlight (development server, SQLite by default)")
     serve.add_argument("--host", default="127.0.0.1")
@@ -62,6 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _subcommands(parser: argparse.ArgumentParser) -> argparse._SubParsersAction[argparse.ArgumentParser]:
+    found: argparse._SubParsersAction[argparse.ArgumentParser] = next(
+        a for a in parser._actions if isinstance(a, argparse._SubParsersAction))  # noqa: SLF001
+    return found
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -71,9 +76,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
-def _app():  # type: ignore[no-untyped-def]
-    from fanlight.web import create_app
-    from fanlight.web.catalogue import DefinitionsInvalid
+def app() -> Flask:
+    """The web app, for a command: a broken definition set stops the command, as it stops a server."""
+    from fanlight.web.app import create_app
+    from fanlight.web.definitions.catalogue import DefinitionsInvalid
 
     try:
         return create_app()
@@ -85,93 +91,38 @@ def _app():  # type: ignore[no-untyped-def]
 
 
 @contextmanager
-def _disposed(app):  # type: ignore[no-untyped-def]
+def disposed(flask_app: Flask) -> Iterator[None]:
     """Close the app's database connections when the command is done with them."""
     try:
         yield
     finally:
-        from fanlight.web import db
+        from fanlight.web import db, extensions
 
         db.session().close()
-        app.extensions["fanlight.engine"].dispose()
+        extensions.db_engine(flask_app).dispose()
 
 
 def _upgrade(args: argparse.Namespace) -> int:
     from fanlight.web.migrate import upgrade
 
-    app = _app()
-    upgrade(app.config["DATABASE_URL"])
+    flask_app = app()
+    upgrade(flask_app.config["DATABASE_URL"])
     print("database is up to date")
     return 0
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from fanlight.web.demo import seed_demo_accounts
+    from fanlight.web.accounts.demo import seed_demo_accounts
     from fanlight.web.migrate import upgrade
 
-    app = _app()
-    upgrade(app.config["DATABASE_URL"])
-    if not args.no_demo and app.config["FANLIGHT_DEMO_ACCOUNTS"]:
-        with app.app_context():
+    flask_app = app()
+    upgrade(flask_app.config["DATABASE_URL"])
+    if not args.no_demo and flask_app.config["FANLIGHT_DEMO_ACCOUNTS"]:
+        with flask_app.app_context():
             for email, role in seed_demo_accounts(DEMO_PASSWORD):
                 print(f"  demo account: {email} ({role}), password {DEMO_PASSWORD}")
     print(f"\n  Fanlight is running: open http://{args.host}:{args.port}/\n", flush=True)
-    app.run(host=args.host, port=args.port, debug=False, use_reloader=False)
-    return 0
-
-
-def _import(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from sqlalchemy import select
-
-    from fanlight.web import changes, db, registry
-    from fanlight.web.models import User
-
-    if not Path(args.path).is_dir():
-        print(f"fanlight: no such folder: {args.path}", file=sys.stderr)
-        return 2
-    app = _app()
-    with app.app_context():
-        s = db.session()
-        app.extensions["fanlight.catalogue"].refresh(s, force=True)
-        author = s.scalar(select(User).where(User.email == args.author.strip().lower()))
-        if author is None:
-            print(f"fanlight: no account for {args.author}", file=sys.stderr)
-            return 2
-        try:
-            change = changes.import_folder(s, author, registry.folder_texts(args.path), args.title or f"Import of {args.path}")
-        except changes.NotAllowed as error:
-            print(f"fanlight: {error}", file=sys.stderr)
-            return 2
-        if change is None:
-            print("nothing to import: the folder matches the live definitions")
-            return 0
-        s.commit()
-        checks = changes.check(s, change)
-        for problem in checks.problems:
-            print(problem, file=sys.stderr)
-        print(f"change {change.id} '{change.title}' is {change.state.replace('_', ' ')} "
-              f"({len(changes.items_of(s, change))} file(s), {len(checks.problems)} problem(s))")
-        return 1 if checks.problems else 0
-
-
-def _export(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from fanlight.web import db, registry
-
-    app = _app()
-    with app.app_context():
-        s = db.session()
-        app.extensions["fanlight.catalogue"].refresh(s, force=True)
-        texts = registry.texts_of(s, registry.live_id(s) or 0)
-    root = Path(args.path)
-    for relative, text in sorted(texts.items()):
-        target = root / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-    print(f"wrote {len(texts)} file(s) to {root}")
+    flask_app.run(host=args.host, port=args.port, debug=False, use_reloader=False)
     return 0
 
 
@@ -181,10 +132,14 @@ def _create_user(args: argparse.Namespace) -> int:
 
     from sqlalchemy import select
 
-    from fanlight.web import agencies, db, passwords
-    from fanlight.web.auth import EMAIL_PATTERN, create_user
-    from fanlight.web.models import AuditEvent, User
-    from fanlight.web.permissions import ROLES
+    from fanlight.web import db
+    from fanlight.web.access.audit import audit
+    from fanlight.web.access.permissions import ROLES
+    from fanlight.web.accounts import passwords
+    from fanlight.web.accounts.forms import EMAIL_PATTERN
+    from fanlight.web.accounts.service import create_user
+    from fanlight.web.definitions import agencies
+    from fanlight.web.models import User
 
     email = args.email.strip().lower()
     if args.role not in ROLES:
@@ -198,8 +153,8 @@ def _create_user(args: argparse.Namespace) -> int:
     if problem:
         print(f"fanlight: {problem.replace('Your password', 'the password')}", file=sys.stderr)
         return 2
-    app = _app()
-    with app.app_context(), _disposed(app):
+    flask_app = app()
+    with flask_app.app_context(), disposed(flask_app):
         s = db.session()
         if s.scalar(select(User).where(User.email == email)) is not None:
             print(f"fanlight: {email} already has an account", file=sys.stderr)
@@ -208,8 +163,7 @@ def _create_user(args: argparse.Namespace) -> int:
         user = create_user(email, args.name or email, args.role, password,
                            agency.title if agency else args.agency, agency_id=agency.id if agency else "")
         s.flush()
-        s.add(AuditEvent(event="user_created", target=f"user {user.id} ({email}) as {args.role}",
-                         remote_addr="command line"))
+        audit("user_created", f"user {user.id} ({email}) as {args.role}")
         s.commit()
     print(f"created {email} ({args.role}); it can sign in now")
     return 0
@@ -218,8 +172,8 @@ def _create_user(args: argparse.Namespace) -> int:
 def _mail_outbox(args: argparse.Namespace) -> int:
     from fanlight.web import db, mail
 
-    app = _app()
-    with app.app_context(), _disposed(app):
+    flask_app = app()
+    with flask_app.app_context(), disposed(flask_app):
         messages = mail.outbox(db.session(), args.to or None)
         for message in messages:
             print(f"Message {message.id} ({message.status}), {message.created_at:%Y-%m-%d %H:%M:%S} UTC")
@@ -236,11 +190,11 @@ def _mail_outbox(args: argparse.Namespace) -> int:
 def _mail_send(args: argparse.Namespace) -> int:
     from fanlight.web import mail
 
-    app = _app()
-    if not app.config["FANLIGHT_SMTP_URL"]:
+    flask_app = app()
+    if not flask_app.config["FANLIGHT_SMTP_URL"]:
         print("fanlight: FANLIGHT_SMTP_URL is not set: messages stay in the outbox", file=sys.stderr)
         return 2
-    with app.app_context(), _disposed(app):
+    with flask_app.app_context(), disposed(flask_app):
         sent, failed = mail.deliver_pending()
     print(f"sent {sent}, failed {failed}")
     return 1 if failed else 0

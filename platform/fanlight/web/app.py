@@ -1,4 +1,9 @@
-"""create_app: the application factory."""
+"""create_app: the application factory, and the composition root of the web layer.
+
+Features are wired together here and only here: the access guard is given the accounts
+feature's session functions, and this is the one web module that imports the back office
+(`fanlight.admin`), so no feature package depends on another's internals.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +11,21 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Flask, request
 from flask_htmx import HTMX
 
+import fanlight.admin
 import fanlight.renderers
-from fanlight.admin import views as admin_views
 from fanlight.renderers.html import init_templates
 
-from . import accounts, attachments, auth, db, guidance, portal, ratelimit, security, users
-from .catalogue import Catalogue
+from . import clock, db, errors, extensions, guidance, ratelimit, security
+from .access import guard
+from .accounts import register as register_accounts
+from .accounts import sessions, sign_in
 from .config import default_config
+from .definitions.catalogue import Catalogue
+from .referrals import register as register_referrals
+from .referrals import uploads
 
 
 def _renderers_folder() -> Path:
@@ -25,10 +35,10 @@ def _renderers_folder() -> Path:
 
 def _follow_publications() -> None:
     if request.endpoint != "static":
-        current_app.extensions["fanlight.catalogue"].refresh(db.session())
+        extensions.catalogue().refresh(db.session())
 
 
-def create_app(config: dict[str, Any] | None = None) -> Flask:
+def create_app(config: dict[str, Any] | None = None, *, clock_: clock.Clock | None = None) -> Flask:
     renderers = _renderers_folder()
     app = Flask(
         "fanlight.web",
@@ -45,19 +55,21 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["SESSION_COOKIE_NAME"] = "__Host-session"
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
-    app.extensions["fanlight.catalogue"] = Catalogue.load(app.config["DEFINITIONS_PATH"])
+    extensions.set_clock(app, clock_ or clock.SYSTEM)
+    app.extensions[extensions.CATALOGUE] = Catalogue.load(app.config["DEFINITIONS_PATH"])
     db.init_app(app)
     security.init_app(app)
+    errors.init_app(app)
     HTMX(app)
     init_templates(app)
+    uploads.init_app(app)
     app.before_request(_follow_publications)  # first: every page serves the newest published set
-    auth.init_app(app)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(portal.bp)
+    guard.init_app(app, identify=sessions.identify, hold=sessions.hold_answers, ended_message=sessions.ended_message)
+    sessions.init_app(app)
+    sign_in.init_app(app)
+    register_accounts(app)
+    register_referrals(app)
     app.register_blueprint(guidance.bp)
-    app.register_blueprint(attachments.bp)
-    app.register_blueprint(admin_views.bp)
-    app.register_blueprint(accounts.bp)
-    app.register_blueprint(users.bp)
+    fanlight.admin.register(app)
     ratelimit.init_app(app)  # last: it wraps the registered sign-in, registration and reset views
     return app

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -12,6 +11,8 @@ from sqlalchemy import JSON, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from . import extensions
 
 # JSONB on PostgreSQL (indexable, compact), JSON text elsewhere.
 JSONType = JSON().with_variant(JSONB(), "postgresql")
@@ -46,11 +47,6 @@ def _utc_session(connection: Any, _: Any) -> None:
     connection.autocommit = autocommit
 
 
-def utc(moment: datetime.datetime) -> datetime.datetime:
-    """A stored time as an aware UTC time (SQLite gives back naive UTC)."""
-    return moment.replace(tzinfo=datetime.UTC) if moment.tzinfo is None else moment.astimezone(datetime.UTC)
-
-
 def _sqlite_pragmas(connection: Any, _: Any) -> None:
     cursor = connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -61,15 +57,15 @@ def _sqlite_pragmas(connection: Any, _: Any) -> None:
 
 def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
-    app.extensions["fanlight.db"] = sessionmaker(engine, expire_on_commit=False)
-    app.extensions["fanlight.engine"] = engine
+    app.extensions[extensions.SESSIONS] = sessionmaker(engine, expire_on_commit=False)
+    app.extensions[extensions.DB_ENGINE] = engine
     app.teardown_appcontext(_close_session)
 
 
 def session() -> Session:
     """The request's session, created on first use."""
     if "db_session" not in g:
-        g.db_session = current_app.extensions["fanlight.db"]()
+        g.db_session = current_app.extensions[extensions.SESSIONS]()
     s: Session = g.db_session
     return s
 

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from .catalogue import Catalogue
-from .permissions import public
+from .access.permissions import public
+from .extensions import catalogue
+from .security import cacheable
 
 bp = Blueprint("guidance", __name__, url_prefix="/guidance")
 
 
-def _catalogue() -> Catalogue:
-    cat: Catalogue = current_app.extensions["fanlight.catalogue"]
-    return cat
-
-
 @bp.route("/")
 @public
+@cacheable
 def index() -> Response:
-    first = next(iter(sorted(_catalogue().definitions.thresholds)), None)
+    first = next(iter(sorted(catalogue().definitions.thresholds)), None)
     if first is None:
         abort(404)
     return redirect(url_for("guidance.thresholds", thresholds_id=first))
@@ -27,14 +24,16 @@ def index() -> Response:
 
 @bp.route("/<thresholds_id>")
 @public
+@cacheable
 def thresholds(thresholds_id: str) -> str:
-    t = _catalogue().thresholds(thresholds_id) or abort(404)
+    t = catalogue().thresholds(thresholds_id) or abort(404)
     return render_template("pages/guidance/thresholds.html", thresholds=t)
 
 
 @bp.route("/<thresholds_id>/level-<int:level>")
 @public
+@cacheable
 def level(thresholds_id: str, level: int) -> str:
-    t = _catalogue().thresholds(thresholds_id) or abort(404)
+    t = catalogue().thresholds(thresholds_id) or abort(404)
     chosen = t.level(level) or abort(404)
     return render_template("pages/guidance/level.html", thresholds=t, level=chosen)

@@ -26,15 +26,17 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from flask import Flask, after_this_request, current_app, has_request_context, request, url_for
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from . import db
-from .models import OutboxMessage
+from . import clock, db, extensions
+from .models import MailStatus, OutboxMessage
 
-OUTBOX, PENDING, SENT, FAILED = "outbox", "pending", "sent", "failed"
 MAX_ATTEMPTS = 5
+# A claim older than this is a sender that died or hit something unexpected mid-send: the
+# message counts as failed and is tried again. Longer than any SMTP exchange (20 s timeout).
+CLAIM_TIMEOUT = datetime.timedelta(minutes=5)
 
 
 def external_url(endpoint: str, **values: Any) -> str:
@@ -52,7 +54,7 @@ def send(to: str, subject: str, body: str, s: Session | None = None) -> OutboxMe
     """Queue one plain-text message in the current transaction; the caller commits."""
     smtp = bool(current_app.config.get("FANLIGHT_SMTP_URL"))
     message = OutboxMessage(to_address=to.strip().lower()[:254], subject=subject[:200], body=body,
-                            status=PENDING if smtp else OUTBOX)
+                            status=MailStatus.PENDING if smtp else MailStatus.OUTBOX)
     (s or db.session()).add(message)
     if smtp:
         _deliver_after_response(current_app._get_current_object())  # type: ignore[attr-defined]
@@ -73,40 +75,52 @@ def _deliver_after_response(app: Flask) -> None:
         return response
 
 
+def _due() -> Any:
+    """Messages a sender may claim now: waiting, failed, or claimed so long ago that the claim is dead."""
+    stale = and_(OutboxMessage.status == MailStatus.SENDING, OutboxMessage.claimed_at < clock.now() - CLAIM_TIMEOUT)
+    return and_(or_(OutboxMessage.status.in_((MailStatus.PENDING, MailStatus.FAILED)), stale),
+                OutboxMessage.attempts < MAX_ATTEMPTS)
+
+
 def deliver_pending(limit: int = 100) -> tuple[int, int]:
-    """Send messages waiting for SMTP; returns (sent, failed). Each message is claimed first, so
-    two workers never send the same one."""
+    """Send messages waiting for SMTP; returns (sent, failed). Each message is claimed first (a
+    compare-and-set), so two workers never send the same one; a claim that is never finished
+    (the worker died) runs out after CLAIM_TIMEOUT and the message is sent by the next run."""
     url = current_app.config.get("FANLIGHT_SMTP_URL")
     if not url:
         return 0, 0
-    engine = current_app.extensions["fanlight.engine"]
     sent = failed = 0
-    with Session(engine) as s:
-        ids = list(s.scalars(select(OutboxMessage.id).where(OutboxMessage.status.in_((PENDING, FAILED)),
-                                                             OutboxMessage.attempts < MAX_ATTEMPTS)
-                             .order_by(OutboxMessage.id).limit(limit)))
+    with Session(extensions.db_engine()) as s:
+        ids = list(s.scalars(select(OutboxMessage.id).where(_due()).order_by(OutboxMessage.id).limit(limit)))
         for message_id in ids:
-            claimed = s.execute(update(OutboxMessage)
-                                .where(OutboxMessage.id == message_id, OutboxMessage.status.in_((PENDING, FAILED)))
-                                .values(status="sending", attempts=OutboxMessage.attempts + 1))
+            claimed = s.execute(update(OutboxMessage).where(OutboxMessage.id == message_id, _due())
+                                .values(status=MailStatus.SENDING, claimed_at=clock.now(),
+                                        attempts=OutboxMessage.attempts + 1))
             s.commit()
             if claimed.rowcount != 1:  # type: ignore[attr-defined]
                 continue  # another worker has it
-            message = s.get(OutboxMessage, message_id)
-            assert message is not None
-            try:
-                _smtp_send(url, current_app.config["FANLIGHT_MAIL_FROM"], message)
-            except (OSError, smtplib.SMTPException) as error:
-                message.status, message.last_error = FAILED, f"{type(error).__name__}: {error}"[:500]
-                failed += 1
-                current_app.logger.warning("mail %s to the outbox's recipient was not sent: %s", message_id,
-                                           type(error).__name__)
-            else:
-                message.status, message.body = SENT, ""
-                message.sent_at = datetime.datetime.now(datetime.UTC)
+            if _deliver_one(s, url, message_id):
                 sent += 1
-            s.commit()
+            else:
+                failed += 1
     return sent, failed
+
+
+def _deliver_one(s: Session, url: str, message_id: int) -> bool:
+    message = s.get(OutboxMessage, message_id)
+    assert message is not None
+    try:
+        _smtp_send(url, current_app.config["FANLIGHT_MAIL_FROM"], message)
+    except Exception as error:  # noqa: BLE001 (whatever goes wrong, the message is marked failed, never stranded)
+        message.status, message.last_error = MailStatus.FAILED, f"{type(error).__name__}: {error}"[:500]
+        current_app.logger.warning("mail %s to the outbox's recipient was not sent: %s", message_id,
+                                   type(error).__name__)
+        s.commit()
+        return False
+    message.status, message.body = MailStatus.SENT, ""
+    message.sent_at = clock.now()
+    s.commit()
+    return True
 
 
 def _smtp_send(url: str, sender: str, message: OutboxMessage) -> None:

@@ -7,8 +7,8 @@ default and in Redis with FANLIGHT_RATELIMIT_STORAGE=redis://host:6379 (shared b
 worker and server). Each app gets its own Limiter, so two apps in one process (the tests)
 never share counts. Going over a limit is a 429 page and one audit row.
 
-(Repeated failed sign-ins for one account are slowed and then locked by auth.py, whatever
-address they come from.)
+(Repeated failed sign-ins for one account are slowed and then locked by accounts/lockout.py,
+whatever address they come from.)
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from flask_limiter.util import get_remote_address
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
-from . import db
-from .auth import audit
+from . import db, extensions
+from .access.audit import audit
 
 
 def _posted_email() -> str:
@@ -75,7 +75,7 @@ def init_app(app: Flask) -> Limiter:
         rule = limiter.shared_limit(_config(key), scope=scope, key_func=key_func, methods=["POST"],
                                     deduct_when=_counted if scope == "mail-to" else None)
         app.view_functions[endpoint] = rule(view)  # type: ignore[assignment]
-    app.extensions["fanlight.limiter"] = limiter
+    app.extensions[extensions.LIMITER] = limiter
     return limiter
 
 

@@ -1,12 +1,12 @@
-"""Security headers, CSRF and error pages: every response, every request."""
+"""Security headers and CSRF protection: every response, every request."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from flask import Flask, Response, current_app, render_template, request
-from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Response, current_app, request
+from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
 
@@ -29,9 +29,6 @@ CSP = "; ".join([
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.after_request(_headers)
-    app.register_error_handler(CSRFError, _csrf_error)
-    app.register_error_handler(HTTPException, _http_error)
-    app.register_error_handler(Exception, _unexpected)
 
 
 def _headers(response: Response) -> Response:
@@ -43,50 +40,18 @@ def _headers(response: Response) -> Response:
     headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     headers["Cross-Origin-Opener-Policy"] = "same-origin"
     headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
-    if not request.path.startswith("/static/") and not request.path.startswith("/guidance"):
+    view = current_app.view_functions.get(request.endpoint or "")
+    if request.endpoint != "static" and not getattr(view, "fanlight_cacheable", False):
         # Referrals are sensitive: never keep a private page in a shared computer's cache.
         headers["Cache-Control"] = "no-store"
     return response
 
 
-def error_page(status: int, title: str, message: str, **extra: Any) -> tuple[str, int]:
-    if request.headers.get("HX-Request"):
-        return render_template("partials/error_fragment.html", title=title, message=message, **extra), status
-    return render_template("pages/error.html", status=status, title=title, message=message, **extra), status
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _csrf_error(error: CSRFError) -> tuple[str, int]:
-    return error_page(400, "Your request could not be checked",
-                      "The page you used has expired or the request did not come from this service. "
-                      "Go back, reload the page and try again. Nothing has been changed.")
+def cacheable(view: F) -> F:
+    """Mark a public page that holds nothing private (threshold guidance): a browser may keep it."""
+    view.fanlight_cacheable = True  # type: ignore[attr-defined]
+    return view
 
-
-_MESSAGES = {
-    400: ("Something in the request was not right", "Go back and check what you entered. Nothing has been changed."),
-    # Only htmx requests get a 401 (pages redirect to sign-in): say why the answers stopped saving.
-    401: ("You have been signed out", "Sign in again to carry on. Answers you saved before then are kept."),
-    403: ("You cannot see this page", "You do not have permission to see this. If you think you should, contact your administrator."),
-    404: ("Page not found", "If you typed the web address, check it is correct."),
-    405: ("That did not work", "This page cannot be used in that way. Go back and try again."),
-    409: ("This was changed somewhere else", "Reload the page to see the latest version. Nothing has been lost."),
-    410: ("This form is no longer available", "The version of the form this was started on has been withdrawn."),
-    413: ("The file or form is too large", "Nothing was saved from that request. Try a smaller file."),
-    422: ("There is a problem", "Check what you entered."),
-    429: ("Too many attempts", "Wait a few minutes and try again."),
-}
-
-
-def _http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
-    status = error.code or 500
-    if status < 400:
-        return error
-    title, message = _MESSAGES.get(status, ("Something went wrong", "Try again later."))
-    if error.description and status in (400, 403, 404, 409, 410) and getattr(error, "fanlight_message", False):
-        message = error.description
-    return error_page(status, title, message)
-
-
-def _unexpected(error: Exception) -> tuple[str, int]:
-    current_app.logger.exception("unexpected error on %s %s", request.method, request.path)
-    return error_page(500, "Sorry, there is a problem with the service",
-                      "Try again later. What you had already saved has not been lost.")

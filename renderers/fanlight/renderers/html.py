@@ -11,7 +11,7 @@ from flask import Flask
 from fanlight.engine.definitions import model as m
 from fanlight.engine.evaluation.fields import consent_asked
 
-from . import markdown, values
+from . import html_form, markdown, values
 
 
 def init_templates(app: Flask) -> None:
@@ -20,10 +20,10 @@ def init_templates(app: Flask) -> None:
     env.trim_blocks = True
     env.lstrip_blocks = True
     env.filters.update(md=markdown.block, md_inline=markdown.inline, plain=markdown.plain,
-                       display=values.display, long_date=values.long_date, name=values.path_to_name,
+                       display=values.display, long_date=values.long_date, name=html_form.name_of,
                        when=when, clock=clock)
     env.globals.update(consent_lines=values.consent_lines, consent_parts=m.CONSENT_PARTS,
-                       consent_asked=_consent_asked, first_input=first_input)
+                       consent_asked=_consent_asked, first_input=html_form.first_input)
 
 
 LOCAL = ZoneInfo("Europe/London")  # the council's clock: times are stored in UTC, read in UK time
@@ -51,25 +51,3 @@ def _consent_asked(value: Any) -> list[str]:
     parts = value if isinstance(value, dict) else {}
     normal = {k: v for k, v in parts.items() if k in ("sought", "given")}
     return consent_asked(normal)
-
-
-def first_input(path: str, fields: Any = None, answers: Any = None) -> str:
-    """The id of the first input of an answer: where an error-summary link takes the reader.
-
-    Most components give their first input the answer's own name. The two composites do not:
-    a consent answer starts with its "sought" question, and a list of records with its first
-    record's first question, or with its "Add" button while it has none.
-    """
-    name = values.path_to_name(path)
-    f = next((f for f in fields or () if f.id == path), None)
-    if f is None:
-        return name
-    if f.type == "consent":
-        return f"{name}-sought"
-    if f.type == "repeat":
-        items = (answers or {}).get(path) if isinstance(answers, dict) else None
-        first = next((sub for sub in f.fields if sub.type != "content" and not sub.calculate), None)
-        if isinstance(items, list) and items and first is not None:
-            return f"{name}-0-{first.id}"
-        return f"{name}-add"
-    return name

@@ -16,6 +16,17 @@ CONSENT_LABELS = {
 CONSENT_METHODS = {"verbal": "Verbally", "written": "In writing"}  # as the consent component offers them
 
 
+# How each field type reads to a person: as typed (DISPLAYED_AS_TEXT), through its own branch of
+# `display`, or somewhere else (DISPLAYED_ELSEWHERE). tests/meta/test_field_types.py checks that
+# every type is in exactly one of the three.
+DISPLAYED_AS_TEXT = frozenset({"text", "textarea", "email", "phone", "postcode", "nhs_number", "number"})
+DISPLAYED_ELSEWHERE = {
+    "consent": "consent_lines: one line per part",
+    "repeat": "a row per record's field, each through display",
+    "content": "not an answer",
+}
+
+
 def display(f: m.Field, value: Any) -> str:
     """A one-line reading of a scalar answer ('' when unanswered)."""
     if value is None or value in ("", []):
@@ -72,8 +83,3 @@ def consent_lines(value: Any) -> list[tuple[str, str]]:
                 text = CONSENT_METHODS.get(raw, str(raw)) if part == "method" else str(raw)
             lines.append((label, text))
     return lines
-
-
-def path_to_name(path: str) -> str:
-    """`children[0].child_dob` -> `children-0-child_dob`: the HTML name and id of an answer."""
-    return path.replace("[", "-").replace("]", "").replace(".", "-")

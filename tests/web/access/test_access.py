@@ -7,10 +7,9 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from fanlight.web.access.permissions import PUBLIC, ROLES, permission_of, requires
 from fanlight.web.models import Attachment, AuditEvent
-from fanlight.web.permissions import PUBLIC, ROLES, permission_of, requires
-
-from .factories import (
+from tests.support.factories import (
     audit_rows,
     count,
     csrf_from,
@@ -22,7 +21,7 @@ from .factories import (
     snapshot,
     start_draft,
 )
-from .routes import PUBLIC_ENDPOINTS, STATE_CHANGING, body_for, routes
+from tests.support.routes import PUBLIC_ENDPOINTS, STATE_CHANGING, body_for, routes
 
 PERMISSIONS = set().union(*ROLES.values())
 

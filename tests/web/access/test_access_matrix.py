@@ -23,11 +23,10 @@ from flask import Flask
 from sqlalchemy import event
 
 from fanlight.engine import evaluate
-from fanlight.web import db
+from fanlight.web import db, extensions
+from fanlight.web.access.permissions import allowed
 from fanlight.web.models import Attachment, AuditEvent, Draft, Submission
-from fanlight.web.permissions import allowed
-
-from .factories import FORM, TODAY, complete_answers, csrf_from, database, make_user, sign_in
+from tests.support.factories import FORM, TODAY, complete_answers, csrf_from, database, make_user, sign_in
 
 AGENCIES = ["demo-primary-school", "demo-surgery", "county-police", "county-health-visiting", "families-first-charity"]
 STAFF = ["front_door_officer", "manager", "service_lead", "it_reviewer", "administrator"]
@@ -91,8 +90,8 @@ def seed(app: Flask) -> tuple[list[Person], list[Record]]:
     owners = [p for p in people if p.role == "professional"]
 
     with app.test_request_context():
-        app.extensions["fanlight.catalogue"].refresh(db.session(), force=True)
-        catalogue = app.extensions["fanlight.catalogue"]
+        app.extensions[extensions.CATALOGUE].refresh(db.session(), force=True)
+        catalogue = app.extensions[extensions.CATALOGUE]
         compiled, live = catalogue.current(FORM), catalogue.live
     base = complete_answers()
     stored = evaluate(compiled, base, today=TODAY).to_json()
@@ -194,7 +193,7 @@ def _commit_without_waiting_for_the_disk(app: Flask) -> None:
     """Thousands of refusals, each committing its audit row: commit without waiting for the disk
     (SQLite synchronous=NORMAL, PostgreSQL synchronous_commit=off; the data is the same, only
     its durability across a power cut is not), so the matrix takes seconds, not minutes."""
-    engine = app.extensions["fanlight.engine"]
+    engine = extensions.db_engine(app)
     engine.dispose()
     setting = "PRAGMA synchronous=NORMAL" if engine.dialect.name == "sqlite" else "SET synchronous_commit = off"
 

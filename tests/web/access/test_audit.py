@@ -10,8 +10,7 @@ from sqlalchemy import delete, text, update
 from sqlalchemy.exc import DatabaseError
 
 from fanlight.web.models import AuditEvent
-
-from .factories import (
+from tests.support.factories import (
     audit_rows,
     csrf_from,
     csrf_token,
@@ -22,7 +21,7 @@ from .factories import (
     snapshot,
     start_draft,
 )
-from .mailbox import link_in, outbox, post_page, register, verify
+from tests.support.mailbox import link_in, outbox, post_page, register, verify
 
 CANARY_PASSWORD = "canary-Pa55word-quartz-91"  # noqa: S105
 CANARY_ANSWER = "canary-answer-7f3a9c-heron"

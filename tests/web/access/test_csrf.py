@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from .factories import csrf_from, csrf_token, own_records, post_multipart, signed_in_client, snapshot
-from .routes import STATE_CHANGING, body_for, routes
+from tests.support.factories import csrf_from, csrf_token, own_records, post_multipart, signed_in_client, snapshot
+from tests.support.routes import STATE_CHANGING, body_for, routes
 
 
 @pytest.fixture

@@ -12,10 +12,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from fanlight.web import auth, journey
+from fanlight.web import extensions
 from fanlight.web.models import AuditEvent, User
-
-from .factories import (
+from fanlight.web.referrals import journey
+from tests.support.factories import (
     audit_rows,
     count,
     csrf_from,
@@ -124,12 +124,12 @@ def test_the_session_cookie_is_httponly_and_samesite(app, teacher):
 
 def test_in_production_the_session_cookie_is_secure_and_host_only(config, tmp_path, monkeypatch):
     """QUALITY §14: Secure, HttpOnly, SameSite, and the __Host- prefix in production."""
-    from fanlight.web.app import create_app
+    from tests.support.web import make_app as create_app
 
     monkeypatch.setenv("FANLIGHT_ENV", "production")
     monkeypatch.setenv("FANLIGHT_INSTANCE", str(tmp_path / "production"))
     del config["SESSION_COOKIE_SECURE"]
-    from .conftest import clean
+    from tests.support.web import clean
 
     clean(config["DATABASE_URL"])
     app = create_app(config)
@@ -148,7 +148,7 @@ def test_in_production_the_session_cookie_is_secure_and_host_only(config, tmp_pa
         assert "Domain=" not in cookie
         assert client.get("/your-forms", base_url=https).status_code == 200
     finally:
-        app.extensions["fanlight.engine"].dispose()
+        extensions.db_engine(app).dispose()
 
 
 # Sessions -----------------------------------------------------------------------------------------------
@@ -191,42 +191,26 @@ def test_after_sign_out_the_old_cookie_works_no_more(app, teacher):
     assert replay.get("/your-forms", headers={"HX-Request": "true"}).status_code == 401
 
 
-def test_a_session_idle_for_thirty_minutes_ends(app, teacher, monkeypatch):
+def test_a_session_idle_for_thirty_minutes_ends(app, teacher, clock):
     client = app.test_client()
     sign_in(client, teacher)
-    clock = _clock(monkeypatch)
-    clock.now += 29 * 60
+    clock.advance(29 * 60)
     assert client.get("/your-forms").status_code == 200  # being active keeps it alive
-    clock.now += 29 * 60
+    clock.advance(29 * 60)
     assert client.get("/your-forms").status_code == 200
-    clock.now += 31 * 60
+    clock.advance(31 * 60)
     assert client.get("/your-forms").status_code == 302
 
 
-def test_a_session_ends_after_twelve_hours_however_active(app, teacher, monkeypatch):
+def test_a_session_ends_after_twelve_hours_however_active(app, teacher, clock):
     client = app.test_client()
     sign_in(client, teacher)
-    clock = _clock(monkeypatch)
     for _ in range(12 * 3):
-        clock.now += 20 * 60
+        clock.advance(20 * 60)
         status = client.get("/your-forms").status_code
     assert status == 302
 
 
-class _Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def _clock(monkeypatch: pytest.MonkeyPatch) -> _Clock:
-    import time
-
-    clock = _Clock(time.time())
-    monkeypatch.setattr(auth.time, "time", clock)
-    return clock
 
 
 def test_a_deactivated_account_is_signed_out_at_its_next_request(app, teacher, teacher_client):

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from fanlight import console
-from fanlight.web import tokens
+from fanlight.web.accounts import tokens
 from fanlight.web.models import AccountToken, AuditEvent, User
-
-from .factories import audit_rows, count, csrf_from, database, make_user, sign_in, start_draft
-from .mailbox import link_in, outbox, post_page, register, verify
+from tests.support.factories import audit_rows, count, csrf_from, database, make_user, sign_in, start_draft
+from tests.support.mailbox import link_in, outbox, post_page, register, verify
 
 GP = "rowan.hale@demo-surgery.example"
 PASSWORD = "river lantern orchard 42"
@@ -70,7 +67,7 @@ def test_a_gp_with_an_approved_domain_registers_confirms_signs_in_and_starts_a_f
 
 
 def _person(user: User, password: str = PASSWORD):
-    from .factories import User as Person
+    from tests.support.factories import User as Person
 
     return Person(user.id, user.email, user.role, user.agency, user.name, password)
 
@@ -148,11 +145,10 @@ def test_registering_again_before_confirming_sends_a_new_link(app, client):
     assert client.get(links[1]).status_code == 200
 
 
-def test_a_confirmation_link_expires(app, client, monkeypatch):
+def test_a_confirmation_link_expires(app, client, clock):
     register(client, GP)
     link = link_in(outbox(app, GP)[0], "/confirm-email/")
-    later = time.time() + app.config["FANLIGHT_VERIFY_LINK_SECONDS"] + 5
-    monkeypatch.setattr(time, "time", lambda: later)
+    clock.advance(app.config["FANLIGHT_VERIFY_LINK_SECONDS"] + 5)
     assert client.get(link).status_code == 410
     assert "This link has expired or has already been used" in client.get(link).get_data(as_text=True)
 
@@ -229,15 +225,14 @@ def test_asking_to_reset_an_unknown_address_answers_exactly_the_same(app, user_f
     assert [r.actor_email for r in rows] == [GP, "nobody@demo-surgery.example"]
 
 
-def test_a_reset_link_expires_and_a_newer_one_replaces_it(app, client, user_factory, monkeypatch):
+def test_a_reset_link_expires_and_a_newer_one_replaces_it(app, client, user_factory, clock):
     user_factory(email=GP)
     post_page(client, "/forgot-password", {"email": GP})
     post_page(client, "/forgot-password", {"email": GP})
     first, second = (link_in(m, "/reset-password/") for m in outbox(app, GP))
     assert client.get(first).status_code == 410
     assert client.get(second).status_code == 200
-    later = time.time() + app.config["FANLIGHT_RESET_LINK_SECONDS"] + 5
-    monkeypatch.setattr(time, "time", lambda: later)
+    clock.advance(app.config["FANLIGHT_RESET_LINK_SECONDS"] + 5)
     assert client.get(second).status_code == 410
 
 
@@ -259,7 +254,7 @@ def test_a_deactivated_account_gets_no_reset_link(app, user_factory):
 
 
 def test_fanlight_users_create_bootstraps_an_administrator_who_can_sign_in(app, monkeypatch, capsys):
-    monkeypatch.setattr("fanlight.web.auth.hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    monkeypatch.setattr("fanlight.web.accounts.service.DEFAULT_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     monkeypatch.setenv("DATABASE_URL", app.config["DATABASE_URL"])
     monkeypatch.setenv("FANLIGHT_DEFINITIONS", app.config["DEFINITIONS_PATH"])
     monkeypatch.setenv("FANLIGHT_SECRET_KEY", "console-test")

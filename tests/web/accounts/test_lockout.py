@@ -2,30 +2,9 @@
 
 from __future__ import annotations
 
-import time
-
-import pytest
-
-from fanlight.web import lockout
 from fanlight.web.models import SignInThrottle
-
-from .factories import audit_rows, count, csrf_from
-from .mailbox import link_in, outbox, post_page
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    c = Clock()
-    monkeypatch.setattr(lockout.time, "time", c)
-    return c
+from tests.support.factories import audit_rows, count, csrf_from
+from tests.support.mailbox import link_in, outbox, post_page
 
 
 def attempt(client, email: str, password: str, **kwargs):
@@ -57,23 +36,23 @@ def test_failed_sign_ins_are_slowed_then_locked_even_for_the_right_password(app,
 
     waits = []
     for n in range(slow_after + 1, lock_after):
-        clock.now += 301
+        clock.advance(301)
         response = attempt(client, teacher.email, f"wrong password {n}")
         assert response.status_code == 401, n
         waits.append(" ".join(response.get_data(as_text=True).split("Wait ")[1].split(" ")[:2]))
     # doubling from 5 seconds, at most 5 minutes
     assert waits == ["10 seconds", "20 seconds", "40 seconds", "2 minutes", "3 minutes", "5 minutes"]
 
-    clock.now += 301
+    clock.advance(301)
     locked = attempt(client, teacher.email, "the last wrong password")
     assert locked.status_code == 429 and locked.headers["Retry-After"] == "1800"
     assert "You cannot sign in for 30 minutes because of too many failed tries" in locked.get_data(as_text=True)
-    clock.now += 600
+    clock.advance(600)
     still = attempt(client, teacher.email, teacher.password)
     assert still.status_code == 429 and "You cannot sign in for 20 minutes" in still.get_data(as_text=True)
     assert client.get("/your-forms").status_code == 302
 
-    clock.now += 20 * 60 + 1  # the lock runs out
+    clock.advance(20 * 60 + 1)  # the lock runs out
     assert attempt(client, teacher.email, teacher.password).status_code == 302
     assert count(app, SignInThrottle) == 0
 
@@ -84,6 +63,18 @@ def test_failed_sign_ins_are_slowed_then_locked_even_for_the_right_password(app,
     assert events.count("sign_in_locked") == 1
     assert events[-1] == "sign_in"
     assert teacher.password not in repr([(r.target, r.actor_email) for r in audit_rows(app)])
+
+
+def test_a_lock_is_told_in_whole_minutes_rounded_up(app, teacher, clock):
+    """Seconds tick by between the lock and the next try (a busy server, a slow typist): the
+    message says "1 minute", not "59 seconds"."""
+    client = app.test_client()
+    for n in range(app.config["FANLIGHT_LOCKOUT_AFTER"]):
+        clock.advance(301)
+        attempt(client, teacher.email, f"wrong password {n}")
+    clock.advance(30 * 60 - 59)
+    still = attempt(client, teacher.email, teacher.password)
+    assert still.status_code == 429 and "You cannot sign in for 1 minute because" in still.get_data(as_text=True)
 
 
 def test_a_successful_sign_in_clears_the_count(app, teacher):
@@ -118,7 +109,7 @@ def test_an_address_without_an_account_is_slowed_and_locked_exactly_the_same(app
             html = response.get_data(as_text=True)
             summary = html[html.index("govuk-error-summary"):html.index("</ul>", html.index("govuk-error-summary"))]
             seen.append((response.status_code, summary.replace(email, "EMAIL")))
-            clock.now += 301
+            clock.advance(301)
         return seen
 
     assert story(teacher.email) == story("nobody-here@test-agency.example")
@@ -128,7 +119,7 @@ def test_the_count_is_forgotten_after_a_day_without_failures(app, teacher, clock
     client = app.test_client()
     attempt(client, teacher.email, "wrong password 1")
     attempt(client, teacher.email, "wrong password 2")
-    clock.now += 25 * 3600
+    clock.advance(25 * 3600)
     attempt(client, teacher.email, "wrong password 3")
     response = attempt(client, teacher.email, "wrong password 4")
     assert "You have tried" not in response.get_data(as_text=True)  # 2 failures since: not slowed yet

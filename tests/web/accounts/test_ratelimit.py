@@ -7,11 +7,11 @@ import secrets
 
 import pytest
 
+from fanlight.web import extensions
 from fanlight.web.models import AuditEvent
-
-from .factories import audit_rows, count, csrf_from
-from .mailbox import outbox, post_page
-from .test_lockout import attempt
+from tests.support.factories import audit_rows, count, csrf_from
+from tests.support.mailbox import outbox, post_page
+from tests.web.accounts.test_lockout import attempt
 
 REDIS = os.environ.get("FANLIGHT_TEST_REDIS", "redis://127.0.0.1:6379")
 
@@ -67,9 +67,8 @@ def test_rate_limits_kept_in_redis_are_shared_by_every_worker(config, tmp_path):
     """FANLIGHT_RATELIMIT_STORAGE=redis://…: two apps (two workers) count together."""
     import redis
 
-    from fanlight.web.app import create_app
-
-    from .conftest import clean
+    from tests.support.web import clean
+    from tests.support.web import make_app as create_app
 
     connection = redis.Redis.from_url(REDIS, socket_connect_timeout=2)
     try:
@@ -98,16 +97,15 @@ def test_rate_limits_kept_in_redis_are_shared_by_every_worker(config, tmp_path):
             connection.delete(*keys)
         connection.close()
         for app in (first, second):
-            app.extensions["fanlight.engine"].dispose()
+            extensions.db_engine(app).dispose()
 
 
 @pytest.mark.parametrize("proxies", [0, 1])
 def test_behind_a_trusted_proxy_the_forwarded_client_address_counts(config, proxies):
     """Behind FANLIGHT_TRUSTED_PROXIES proxies, each person has their own limits and audit address;
     without it, X-Forwarded-For is only a header anyone can send, and is ignored."""
-    from fanlight.web.app import create_app
-
-    from .conftest import clean
+    from tests.support.web import clean
+    from tests.support.web import make_app as create_app
 
     clean(config["DATABASE_URL"])
     app = create_app({**config, "FANLIGHT_TRUSTED_PROXIES": proxies})
@@ -122,7 +120,7 @@ def test_behind_a_trusted_proxy_the_forwarded_client_address_counts(config, prox
                 "email": f"p{n}@test-agency.example", "password": "wrong", "csrf_token": csrf_from(page)}).status_code)
         addresses = [r.remote_addr for r in audit_rows(app, "sign_in_failed")]
     finally:
-        app.extensions["fanlight.engine"].dispose()
+        extensions.db_engine(app).dispose()
     if proxies:
         assert statuses == [401] * 6 and addresses == [f"198.51.100.{n}" for n in range(6)]
     else:

@@ -4,14 +4,11 @@ and answers posted after a session ended being kept (JavaScript off)."""
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
-from fanlight.web import auth
 from fanlight.web.models import HeldAnswers
-
-from .factories import (
+from tests.support.factories import (
     audit_rows,
     count,
     csrf_from,
@@ -24,21 +21,6 @@ from .factories import (
     signed_in_client,
     start_draft,
 )
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    c = Clock()
-    monkeypatch.setattr(auth.time, "time", c)
-    return c
 
 
 @pytest.fixture
@@ -62,9 +44,9 @@ def test_a_cookie_planted_before_sign_in_is_not_signed_in_after_it(app, teacher)
 
 def test_the_idle_limit_is_configuration(app, teacher, clock):
     client = signed_in_client(app, teacher)
-    clock.now += 59
+    clock.advance(59)
     assert client.get("/your-forms").status_code == 200
-    clock.now += 61
+    clock.advance(61)
     response = client.get("/your-forms")
     assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in")
     page = client.get("/sign-in").get_data(as_text=True)
@@ -74,7 +56,7 @@ def test_the_idle_limit_is_configuration(app, teacher, clock):
 def test_the_absolute_limit_is_configuration(app, teacher, clock):
     client = signed_in_client(app, teacher)
     for _ in range(12):
-        clock.now += 55
+        clock.advance(55)
         status = client.get("/your-forms").status_code
     assert status == 302
     assert "because you had been signed in for 10 minutes" in client.get("/sign-in").get_data(as_text=True)
@@ -93,17 +75,17 @@ def test_every_signed_in_page_carries_the_timeout_warning_with_the_configured_ti
 
 def test_staying_signed_in_restarts_the_idle_clock(app, teacher_client, clock):
     token = csrf_token(teacher_client)
-    clock.now += 50
+    clock.advance(50)
     response = teacher_client.post("/session/keep-alive", headers={"X-CSRFToken": token, "Accept": "application/json"})
     assert response.status_code == 200
     assert response.get_json() == {"idle_seconds": 60, "warning_seconds": 30}
-    clock.now += 50  # 100 s after the page, 50 s after "Stay signed in"
+    clock.advance(50)  # 100 s after the page, 50 s after "Stay signed in"
     assert teacher_client.get("/your-forms").status_code == 200
 
 
 def test_staying_signed_in_after_the_session_ended_is_a_401_not_a_redirect(app, teacher_client, clock):
     token = csrf_token(teacher_client)
-    clock.now += 61
+    clock.advance(61)
     response = teacher_client.post("/session/keep-alive", headers={"X-CSRFToken": token, "Accept": "application/json"})
     assert response.status_code == 401
 
@@ -126,7 +108,7 @@ def test_signing_out_when_the_warning_ran_out_says_why(app, teacher, teacher_cli
 def test_answers_posted_after_the_session_ended_are_saved_after_signing_in_again(app, teacher, teacher_client, clock):
     draft_id = start_draft(teacher_client)
     token, revision = section_page(teacher_client, draft_id, "about-this-referral")
-    clock.now += 61  # the person went to a meeting with the page open
+    clock.advance(61)  # the person went to a meeting with the page open
     posted = {"csrf_token": token, "revision": str(revision), "_present": "immediate_danger",
               "immediate_danger": "no", "action": "continue"}
     response = teacher_client.post(f"/drafts/{draft_id}/sections/about-this-referral", data=posted)
@@ -162,7 +144,7 @@ def test_held_answers_are_only_ever_offered_to_the_person_who_sent_them(app, tea
                                                                         clock):
     draft_id = start_draft(teacher_client)
     token, revision = section_page(teacher_client, draft_id, "about-this-referral")
-    clock.now += 61
+    clock.advance(61)
     teacher_client.post(f"/drafts/{draft_id}/sections/about-this-referral", data={
         "csrf_token": token, "revision": str(revision), "_present": "immediate_danger", "immediate_danger": "no"})
     assert count(app, HeldAnswers) == 1
@@ -176,7 +158,7 @@ def test_held_answers_are_only_ever_offered_to_the_person_who_sent_them(app, tea
 def test_held_answers_can_be_discarded(app, teacher, teacher_client, clock):
     draft_id = start_draft(teacher_client)
     token, revision = section_page(teacher_client, draft_id, "about-this-referral")
-    clock.now += 61
+    clock.advance(61)
     teacher_client.post(f"/drafts/{draft_id}/sections/about-this-referral", data={
         "csrf_token": token, "revision": str(revision), "_present": "immediate_danger", "immediate_danger": "no"})
     sign_in(teacher_client, teacher)
@@ -189,7 +171,7 @@ def test_held_answers_can_be_discarded(app, teacher, teacher_client, clock):
 def test_an_expired_session_posting_anything_else_holds_nothing(app, teacher_client, clock):
     draft_id = start_draft(teacher_client)
     page = teacher_client.get(f"/drafts/{draft_id}/check").get_data(as_text=True)
-    clock.now += 61
+    clock.advance(61)
     response = teacher_client.post(f"/drafts/{draft_id}/submit", data={"csrf_token": csrf_from(page)})
     assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in")
     assert count(app, HeldAnswers) == 0
@@ -197,7 +179,7 @@ def test_an_expired_session_posting_anything_else_holds_nothing(app, teacher_cli
 
 def test_a_forged_post_after_the_session_ended_holds_nothing(app, teacher_client, clock):
     draft_id = start_draft(teacher_client)
-    clock.now += 61
+    clock.advance(61)
     response = teacher_client.post(f"/drafts/{draft_id}/sections/about-this-referral",
                                    data={"revision": "1", "_present": "immediate_danger", "immediate_danger": "no"})
     assert response.status_code == 400

@@ -14,10 +14,9 @@ import pytest
 from fanlight.admin.quickedit import Document, Edit, OptionValue, QuickEditError
 from fanlight.engine import DefinitionSet, evaluate
 from fanlight.engine.testing import run_suites
-from fanlight.web import registry
-from fanlight.web.catalogue import incremental
-
-from .factories import DEFINITIONS
+from fanlight.web.definitions import registry
+from fanlight.web.definitions.catalogue import incremental
+from tests.support.factories import DEFINITIONS
 
 CFC = "forms/cause-for-concern.yaml"
 TEXTS = registry.folder_texts(DEFINITIONS)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from fanlight.web import db
-from fanlight.web.auth import create_user
+from fanlight.web.accounts.service import create_user
 from fanlight.web.models import AuditEvent
-
-from .factories import PASSWORD, User, csrf_token, sign_in
+from tests.support.factories import PASSWORD, User, csrf_token, sign_in
 
 
 def surgery_gp(app) -> User:

@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 
 from fanlight.web.models import Attachment
-from fanlight.web.scanning import EICAR
-
-from .factories import (
+from fanlight.web.referrals.scanning import EICAR
+from tests.support.factories import (
     PDF,
     REPO,
     Upload,
@@ -109,7 +108,7 @@ def test_a_sent_referrals_files_stay_downloadable_by_their_owner(app, teacher_cl
     draft_id = start_draft(teacher_client)
     upload(teacher_client, draft_id)
     (answer,) = draft_row(app, draft_id).answers["attachments"]
-    from .factories import complete_answers, fill_draft, submit
+    from tests.support.factories import complete_answers, fill_draft, submit
 
     fill_draft(app, draft_id, {**complete_answers(), "attachments": [answer]})
     assert submit(teacher_client, draft_id).status_code == 302

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fanlight.web.models import Draft
-
-from .factories import (
+from tests.support.factories import (
     count,
     draft_row,
     multidict,

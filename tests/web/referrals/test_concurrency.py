@@ -10,10 +10,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from fanlight.web import store
+from fanlight.web import db
 from fanlight.web.models import Draft, Submission, SubmissionEvent
-
-from .factories import (
+from fanlight.web.referrals import drafts, submissions
+from tests.support.factories import (
     complete_answers,
     count,
     csrf_from,
@@ -84,19 +84,17 @@ def test_a_submit_that_loses_the_race_to_the_database_answers_with_the_winners_c
     seen = draft_row(app, draft_id)
     first = submit(teacher_client, draft_id, token)
     with app.app_context():
-        from fanlight.web import db
-
         with db.transaction() as s:  # as the losing request saw the draft: not yet submitted
             draft = s.get(Draft, draft_id)
             draft.status, draft.answers = "draft", seen.answers
-    real = store.submission_for
+    real = submissions.submission_for
     calls = []
 
     def not_yet(draft: str) -> Any:
         calls.append(draft)
         return None if len(calls) == 1 else real(draft)
 
-    monkeypatch.setattr(store, "submission_for", not_yet)
+    monkeypatch.setattr(submissions, "submission_for", not_yet)
     second = submit(teacher_client, draft_id, token)
     assert second.status_code == 302
     assert second.headers["Location"] == first.headers["Location"]
@@ -108,15 +106,15 @@ def test_a_save_from_another_tab_landing_while_the_form_is_sent_is_never_silentl
         app, teacher_client, monkeypatch):
     """The other tab's autosave commits after "Accept and send" read the draft, before it is sent."""
     draft_id, token = ready_to_send(app, teacher_client)
-    real = store.submit
+    real = submissions.submit
 
     def the_other_tab_saves_first(draft: Draft, owner: Any, evaluation: Any) -> Any:
         with app.app_context():  # a request of its own, with its own database session
-            other = store.get_draft(draft_id)
-            store.save_answers(other, other.revision, {"referrer_phone": "07700 900999"})
+            other = db.session().get(Draft, draft_id)
+            drafts.save_answers(other, other.revision, {"referrer_phone": "07700 900999"})
         return real(draft, owner, evaluation)
 
-    monkeypatch.setattr(store, "submit", the_other_tab_saves_first)
+    monkeypatch.setattr(submissions, "submit", the_other_tab_saves_first)
     response = submit(teacher_client, draft_id, token)
     assert response.status_code == 409
     assert "changed in another tab or window" in response.get_data(as_text=True)
@@ -127,8 +125,6 @@ def test_a_save_from_another_tab_landing_while_the_form_is_sent_is_never_silentl
     monkeypatch.undo()
     assert submit(teacher_client, draft_id).status_code == 302  # checked again, and sent
     with app.app_context():
-        from fanlight.web import db
-
         assert db.session().query(Submission).one().answers["referrer_phone"] == "07700 900999"
 
 
@@ -139,7 +135,7 @@ def test_a_failure_in_the_middle_of_a_submit_leaves_no_partial_record(app, teach
     def broken(**_: Any) -> Any:
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr(store, "SubmissionEvent", broken)
+    monkeypatch.setattr(submissions, "SubmissionEvent", broken)
     response = submit(teacher_client, draft_id, token)
     assert response.status_code == 500
     assert "the disk is full" not in response.get_data(as_text=True)
@@ -264,7 +260,5 @@ def test_the_live_endpoint_after_the_form_was_sent_changes_nothing(app, teacher_
         headers={"HX-Request": "true"})
     assert response.status_code == 409
     with app.app_context():
-        from fanlight.web import db
-
         submission = db.session().query(Submission).one()
         assert submission.answers["immediate_danger"] is False

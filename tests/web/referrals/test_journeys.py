@@ -15,11 +15,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-from fanlight.web import db, registry
-from fanlight.web.catalogue import Catalogue
+from fanlight.web import db, extensions
+from fanlight.web.definitions import registry
+from fanlight.web.definitions.catalogue import Catalogue
 from fanlight.web.models import Draft, Submission, SubmissionEvent
-
-from .factories import (
+from tests.support.factories import (
     FORM,
     REFERENCE,
     answers_for,
@@ -261,7 +261,7 @@ def publish_version_two(app: Flask, folder: Path) -> Any:
         texts[path] = texts[path].replace("title: About this referral\n", "title: About this referral (version 2)\n", 1)
         registry.publish_texts(s, texts, change_id=None, user_id=None, note="version 2 for a test")
         s.commit()
-        catalogue: Catalogue = app.extensions["fanlight.catalogue"]
+        catalogue: Catalogue = app.extensions[extensions.CATALOGUE]
         catalogue.refresh(s, force=True)
     return catalogue.current(FORM)
 
@@ -310,18 +310,18 @@ def test_the_section_page_carries_the_drafts_revision(app, teacher_client):
     assert revision_from(page) == 2
 
 
-def test_times_on_a_sent_referral_are_utc_whatever_the_database_servers_time_zone(app, teacher_client):
+def test_times_on_a_sent_referral_are_utc_whatever_the_database_servers_time_zone(app, teacher_client, clock):
     """A council's PostgreSQL often runs on Europe/London time; the case note says UTC, so it must be."""
     url = make_url(app.config["DATABASE_URL"])
     if url.get_backend_name() == "postgresql":
         admin = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
         with admin.connect() as connection:
             connection.execute(text(f'ALTER DATABASE "{url.database}" SET timezone TO \'Asia/Tokyo\''))
-        app.extensions["fanlight.engine"].dispose()  # new connections take the database's setting
+        extensions.db_engine(app).dispose()  # new connections take the database's setting
     try:
-        before = datetime.datetime.now(datetime.UTC).replace(second=0, microsecond=0)
+        before = clock.now().replace(second=0, microsecond=0)
         _, submission_id = submitted_draft(app, teacher_client)
-        after = datetime.datetime.now(datetime.UTC)
+        after = clock.now()
         note = teacher_client.get(f"/submissions/{submission_id}/case-note.txt").get_data(as_text=True)
         stamp = re.search(r"Submitted: (.+) UTC", note)
         assert stamp is not None

@@ -6,8 +6,7 @@ import datetime
 import re
 
 from fanlight.web.models import Submission
-
-from .factories import (
+from tests.support.factories import (
     csrf_from,
     database,
     post_section,

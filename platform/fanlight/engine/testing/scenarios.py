@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..definitions.loader import DefinitionSet
+from ..definitions.model import Scenario, TestSuite
 from ..evaluation.evaluate import Evaluation, evaluate
 from ..problems import Where
 
@@ -30,7 +31,9 @@ class ScenarioResult:
         return text
 
 
-def run_suites(definitions: DefinitionSet) -> list[ScenarioResult]:
+def run_suites(definitions: DefinitionSet, today: datetime.date | None = None) -> list[ScenarioResult]:
+    """Run every scenario; one without a `today` of its own (or of its suite's) runs on `today`
+    (default: the real date)."""
     results: list[ScenarioResult] = []
     for suite in definitions.test_suites.values():
         compiled = definitions.compiled.get(suite.form)
@@ -40,11 +43,15 @@ def run_suites(definitions: DefinitionSet) -> list[ScenarioResult]:
                     ScenarioResult(suite.id, scenario.name, scenario.where, (f"unknown form '{suite.form}'",))
                 )
                 continue
-            today = _date(scenario.today or suite.today)
-            evaluation = evaluate(compiled, scenario.answers, today=today)
+            evaluation = evaluate(compiled, scenario.answers, today=scenario_day(suite, scenario) or today)
             failures = tuple(check(evaluation, scenario.expect))
             results.append(ScenarioResult(suite.id, scenario.name, scenario.where, failures))
     return results
+
+
+def scenario_day(suite: TestSuite, scenario: Scenario) -> datetime.date | None:
+    """The day a scenario is written for (its own `today`, else its suite's), if it says."""
+    return _date(scenario.today or suite.today)
 
 
 def _date(text: str | None) -> datetime.date | None:

@@ -51,5 +51,34 @@ def permission_of(view: Callable[..., Any] | None) -> str | None:
     return getattr(view, "fanlight_permission", None)
 
 
+def landing(rank: int) -> Callable[[F], F]:
+    """Mark a view as a landing page: after signing in, a person lands on the page of lowest rank
+    whose permission their role has. Each blueprint marks its own, so none names another's."""
+
+    def mark(view: F) -> F:
+        view.fanlight_landing = rank  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def holdable(view: F) -> F:
+    """Mark a view whose posted answers are kept when they arrive after the session ended
+    (JavaScript off: nothing warned the person), to be saved once they sign in again."""
+    view.fanlight_holdable = True  # type: ignore[attr-defined]
+    return view
+
+
+def is_holdable(view: Callable[..., Any] | None) -> bool:
+    return bool(getattr(view, "fanlight_holdable", False))
+
+
+def landings(views: dict[str, Callable[..., Any]]) -> list[tuple[int, str, str]]:
+    """(rank, permission, endpoint) of every landing page, best first."""
+    found = [(v.fanlight_landing, permission_of(v) or "", endpoint)
+             for endpoint, v in views.items() if hasattr(v, "fanlight_landing")]
+    return sorted(found)
+
+
 def allowed(role: str, permission: str) -> bool:
     return permission in ROLES.get(role, frozenset())

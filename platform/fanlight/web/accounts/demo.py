@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from . import agencies, db
-from .auth import create_user
-from .models import User
+from .. import db
+from ..definitions import agencies
+from ..models import User
+from .service import create_user
 
 # (email, name, role, agency definition id): each agency is one of definitions/agencies/.
 DEMO_ACCOUNTS = [

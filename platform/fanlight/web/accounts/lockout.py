@@ -13,22 +13,17 @@ from __future__ import annotations
 
 import datetime
 import math
-import time
 from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from . import db
-from .models import SignInThrottle
+from .. import clock
+from ..models import SignInThrottle
 
 FORGET_AFTER = datetime.timedelta(days=1)
 LONGEST_WAIT = 5 * 60
-
-
-def now() -> datetime.datetime:
-    return datetime.datetime.fromtimestamp(time.time(), datetime.UTC)
 
 
 @dataclass(frozen=True)
@@ -52,12 +47,12 @@ def _settings() -> tuple[int, int, int, int]:
 def _seconds_until(moment: datetime.datetime | None, at: datetime.datetime) -> int:
     if moment is None:
         return 0
-    return max(0, math.ceil((db.utc(moment) - at).total_seconds()))
+    return max(0, math.ceil((clock.utc(moment) - at).total_seconds()))
 
 
 def _row(s: Session, email: str, at: datetime.datetime) -> SignInThrottle | None:
     row = s.get(SignInThrottle, email, with_for_update=True)
-    if row is not None and at - db.utc(row.last_failure_at) > FORGET_AFTER and not _seconds_until(row.locked_until, at):
+    if row is not None and at - clock.utc(row.last_failure_at) > FORGET_AFTER and not _seconds_until(row.locked_until, at):
         s.delete(row)
         s.flush()
         return None
@@ -66,7 +61,7 @@ def _row(s: Session, email: str, at: datetime.datetime) -> SignInThrottle | None
 
 def state(s: Session, email: str) -> State:
     """Whether a sign-in for this address may be checked now."""
-    at = now()
+    at = clock.now()
     row = _row(s, email, at)
     if row is None:
         return State()
@@ -81,7 +76,7 @@ def state(s: Session, email: str) -> State:
 
 def failed(s: Session, email: str) -> State:
     """Count one failed sign-in; the state after it (locked_seconds > 0: it has just locked)."""
-    at = now()
+    at = clock.now()
     slow_after, slow_seconds, lock_after, lock_seconds = _settings()
     row = _row(s, email, at)
     if row is None:
@@ -105,14 +100,3 @@ def failed(s: Session, email: str) -> State:
 def clear(s: Session, email: str) -> None:
     s.execute(delete(SignInThrottle).where(SignInThrottle.email == email))
 
-
-def minutes(seconds: int) -> str:
-    """24 hours, 30 minutes, 1 minute, 45 seconds: how long, in words."""
-    if seconds >= 2 * 3600 and seconds % 3600 == 0:
-        return f"{seconds // 3600} hours"
-    if seconds == 3600:
-        return "1 hour"
-    if seconds >= 60:
-        count = math.ceil(seconds / 60)
-        return f"{count} minute{'s' if count != 1 else ''}"
-    return f"{seconds} second{'s' if seconds != 1 else ''}"

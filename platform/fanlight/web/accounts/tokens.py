@@ -17,9 +17,8 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from . import db
-from .lockout import now
-from .models import AccountToken, User
+from .. import clock
+from ..models import AccountToken, User
 
 VERIFY, RESET = "verify", "reset"
 _LIFETIME = {VERIFY: "FANLIGHT_VERIFY_LINK_SECONDS", RESET: "FANLIGHT_RESET_LINK_SECONDS"}
@@ -35,7 +34,7 @@ def _serializer(purpose: str) -> URLSafeTimedSerializer:
 
 def issue(s: Session, user: User, purpose: str) -> str:
     """A new link token for this person (older unused ones of the same purpose stop working)."""
-    at = now()
+    at = clock.now()
     s.execute(update(AccountToken).where(AccountToken.user_id == user.id, AccountToken.purpose == purpose,
                                          AccountToken.used_at.is_(None)).values(used_at=at))
     row = AccountToken(user_id=user.id, purpose=purpose, created_at=at,
@@ -58,29 +57,34 @@ def _row(s: Session, token: str, purpose: str) -> AccountToken | None:
     row = s.get(AccountToken, data["t"])
     if row is None or row.purpose != purpose or row.user_id != data["u"] or row.used_at is not None:
         return None
-    if db.utc(row.expires_at) <= now():
+    if clock.utc(row.expires_at) <= clock.now():
         return None
     return row
 
 
-def holder(s: Session, token: str, purpose: str) -> User | None:
-    """The person a still-usable token belongs to (nothing is used up)."""
+def _holder(s: Session, token: str, purpose: str) -> tuple[AccountToken, User] | None:
     row = _row(s, token, purpose)
     user = s.get(User, row.user_id) if row is not None else None
-    return user if user is not None and user.active else None
+    return (row, user) if row is not None and user is not None and user.active else None
+
+
+def holder(s: Session, token: str, purpose: str) -> User | None:
+    """The person a still-usable token belongs to (nothing is used up)."""
+    found = _holder(s, token, purpose)
+    return found[1] if found else None
 
 
 def use(s: Session, token: str, purpose: str) -> User | None:
     """Use the token up (at most once, even for two requests at the same moment); its person."""
-    user = holder(s, token, purpose)
-    row = _row(s, token, purpose)
-    if user is None or row is None:
+    found = _holder(s, token, purpose)
+    if found is None:
         return None
+    row, user = found
     claimed = s.execute(update(AccountToken).where(AccountToken.id == row.id, AccountToken.used_at.is_(None))
-                        .values(used_at=now()))
+                        .values(used_at=clock.now()))
     return user if claimed.rowcount == 1 else None  # type: ignore[attr-defined]
 
 
 def withdraw_all(s: Session, user: User, purpose: str) -> None:
     s.execute(update(AccountToken).where(AccountToken.user_id == user.id, AccountToken.purpose == purpose,
-                                         AccountToken.used_at.is_(None)).values(used_at=now()))
+                                         AccountToken.used_at.is_(None)).values(used_at=clock.now()))

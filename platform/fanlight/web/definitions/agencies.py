@@ -7,15 +7,15 @@ effect for registration at once.
 
 from __future__ import annotations
 
-from flask import current_app
-
 from fanlight.engine.definitions import model as m
+
+from .. import extensions
+from ..models import User
 
 
 def approved() -> dict[str, m.Agency]:
     """Every approved agency by id."""
-    agencies: dict[str, m.Agency] = current_app.extensions["fanlight.catalogue"].definitions.agencies
-    return agencies
+    return extensions.catalogue().definitions.agencies
 
 
 def get(agency_id: str) -> m.Agency | None:
@@ -37,12 +37,11 @@ def for_email(email: str) -> m.Agency | None:
                  if domain in {d.strip().lower() for d in a.email_domains}), None)
 
 
-def may_use(user: object, form_id: str) -> bool:
+def uses_form(user: User, form_id: str) -> bool:
     """Whether this person's agency lets its staff use the form. People with no agency (council
     staff created by an administrator) may use every form; an agency that is no longer approved
-    lets its staff use none."""
-    agency_id = getattr(user, "agency_id", "")
-    if not agency_id:
+    lets its staff use none. (The policy with its audit is access.policies.may_use_form.)"""
+    if not user.agency_id:
         return True
-    agency = get(agency_id)
+    agency = get(user.agency_id)
     return agency is not None and form_id in agency.forms

@@ -2,8 +2,9 @@
 
 Every worker process asks the database for the newest publication at most every quarter
 second (one indexed query), and compiles a new one when it appears (reusing every file it
-has parsed before), so a change published on any server is served by every worker within a
-second, with no restart (bench/publish.py measures it). Older publications stay available
+has parsed before) in a background thread, so no referral waits behind it; a change published
+on any server is served by every worker within a second, with no restart (bench/publish.py
+measures it). Older publications stay available
 for the drafts and submissions pinned to them.
 """
 
@@ -128,6 +129,7 @@ class Catalogue:
     live_texts: dict[str, str] = field(default_factory=dict, repr=False)  # the files of the live set
     broken: set[int] = field(default_factory=set)  # publications that cannot be served (never retried)
     live: int | None = None
+    compiling: int | None = None  # the publication being compiled in the background, if any
     checked: float = 0.0
     # Request threads share the catalogue: one at a time compiles and rearranges `sets`.
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
@@ -145,39 +147,69 @@ class Catalogue:
         return self.sets.get(self.live, self.bundled) if self.live is not None else self.bundled
 
     def refresh(self, s: Session, *, force: bool = False) -> None:
-        """Follow the newest publication; on a new database, publish the bundled folder first."""
+        """Follow the newest publication; on a new database, publish the bundled folder first.
+
+        A new publication is compiled off the request path: requests go on being served the live
+        set until the new one is ready, then it is swapped in. `force` (the publishing request,
+        commands, tests) compiles it now and serves it from this request on.
+        """
         now = time.monotonic()
         if not force and now - self.checked < POLL_SECONDS:
             return
+        self.checked = now
+        newest = registry.live_id(s) or registry.ensure_bundled(s, self.folder)
         with self.lock:
-            self.checked = now
-            newest = registry.live_id(s) or registry.ensure_bundled(s, self.folder)
-            if newest == self.live or newest in self.broken:
-                return  # nothing new, or a publication already found unservable: not read again
-            texts = registry.texts_of(s, newest)
+            if newest == self.live or newest in self.broken or (newest == self.compiling and not force):
+                return  # nothing new, found unservable before (never read again), or being compiled
             base = (self.live_texts, self.definitions) if self.live is not None and self.live_texts else None
-            if self.publication(s, newest, texts=texts, base=base) is not None:
-                self.live, self.live_texts = newest, texts
+            background = not force and self.live is not None  # the very first set is needed now
+            if background:
+                self.compiling = newest
+        texts = registry.texts_of(s, newest)
+        if background:
+            threading.Thread(target=self._adopt, args=(newest, texts, base), name=f"fanlight-compile-{newest}",
+                             daemon=True).start()
+        else:
+            self._adopt(newest, texts, base)
 
-    def publication(self, s: Session, publication_id: int, *, texts: dict[str, str] | None = None,
+    def _adopt(self, newest: int, texts: dict[str, str], base: tuple[dict[str, str], DefinitionSet] | None) -> None:
+        try:
+            if self.publication(None, newest, texts=texts, base=base) is not None:
+                with self.lock:
+                    if self.live is None or newest > self.live:
+                        self.live, self.live_texts = newest, texts
+        finally:
+            with self.lock:
+                if self.compiling == newest:
+                    self.compiling = None
+
+    def publication(self, s: Session | None, publication_id: int, *, texts: dict[str, str] | None = None,
                     base: tuple[dict[str, str], DefinitionSet] | None = None) -> DefinitionSet | None:
+        """A publication's compiled set (compiled on first use, without holding the lock, so other
+        requests are served meanwhile), or None if it cannot be served."""
         with self.lock:
             found = self.sets.get(publication_id)
-            if found is None:
-                if publication_id in self.broken:
-                    return None
-                loaded = compiled_set(texts if texts is not None else registry.texts_of(s, publication_id), base)
-                if loaded.problems or not loaded.compiled:
-                    # Never serve a set with problems (publishing refuses them; an older one may no
-                    # longer load with a newer engine). Remembered, so it is not compiled again.
-                    self.broken.add(publication_id)
-                    return None
-                self.sets[publication_id] = found = loaded
-                while len(self.sets) > KEEP_PUBLICATIONS:
-                    oldest = next(k for k in self.sets if k not in (self.live, publication_id))
-                    del self.sets[oldest]
+            if found is not None:
+                self.sets.move_to_end(publication_id)
+                return found
+            if publication_id in self.broken:
+                return None
+        if texts is None:
+            assert s is not None, "a publication not yet compiled is read from the database"
+            texts = registry.texts_of(s, publication_id)
+        loaded = compiled_set(texts, base)
+        with self.lock:
+            if loaded.problems or not loaded.compiled:
+                # Never serve a set with problems (publishing refuses them; an older one may no
+                # longer load with a newer engine). Remembered, so it is not compiled again.
+                self.broken.add(publication_id)
+                return None
+            self.sets[publication_id] = loaded
             self.sets.move_to_end(publication_id)
-            return found
+            while len(self.sets) > KEEP_PUBLICATIONS:
+                oldest = next(k for k in self.sets if k not in (self.live, publication_id))
+                del self.sets[oldest]
+            return loaded
 
     def forms(self) -> list[CompiledForm]:
         return sorted(self.definitions.compiled.values(), key=lambda c: c.form.title)

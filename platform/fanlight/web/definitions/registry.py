@@ -25,7 +25,7 @@ from fanlight.engine import DefinitionSet
 from fanlight.engine.definitions.loader import definition_files, load_documents
 from fanlight.engine.definitions.source import SourceDocument, read_source
 
-from .models import DefinitionEvent, DefinitionVersion, Publication
+from ..models import DefinitionEvent, DefinitionVersion, Publication
 
 # Any number: the PostgreSQL advisory lock that publishing holds until its transaction ends.
 PUBLISH_LOCK = 0x46414E4C  # "FANL"

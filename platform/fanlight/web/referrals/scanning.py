@@ -39,15 +39,6 @@ def load_scanner(spec: str | None) -> Scanner:
     return scanner
 
 
-def scan_with(spec: str | None, data: bytes) -> ScanResult:
-    """Scan with the configured scanner; a scanner that cannot even be loaded is an outage too."""
-    try:
-        scanner = load_scanner(spec)
-    except Exception as error:  # noqa: BLE001 (a missing or broken scanner must reject, never accept)
-        return ScanResult(False, f"scanner could not be loaded: {type(error).__name__}")
-    return scan(scanner, data)
-
-
 def scan(scanner: Scanner, data: bytes) -> ScanResult:
     try:
         result = scanner(data)

@@ -1,0 +1,45 @@
+"""The YAML editor of one file in a change, and its problems checked while the author types."""
+
+from __future__ import annotations
+
+from flask import flash, g, redirect, render_template, request, url_for
+
+from fanlight.admin import workflow
+from fanlight.web import db
+from fanlight.web.access.permissions import requires
+from fanlight.web.models import ChangeState
+
+from . import Page, bp, find_change, problems_for, refused, tests_summary, text_of
+
+
+@bp.route("/changes/<int:change_id>/edit", methods=["GET", "POST"])
+@requires("edit_definitions")
+def edit(change_id: int) -> Page:
+    s = db.session()
+    item = find_change(change_id)
+    path = request.values.get("path", "")
+    if request.method == "POST":
+        text = request.form.get("text", "").replace("\r\n", "\n")
+        try:
+            workflow.save_item(s, item, g.user, path, text)
+        except workflow.NotAllowed as error:
+            return refused(error, item)
+        s.commit()
+        loaded, problems = problems_for(s, item, path, text)
+        flash(f"Saved {path}. {tests_summary(loaded, problems)}", "success" if not problems else "error")
+        return redirect(url_for("workbench.edit", change_id=item.id, path=path))
+    text = text_of(s, item, path)
+    _, problems = problems_for(s, item, path, text)
+    return render_template("admin/edit.html", change=item, path=path, text=text, problems=problems,
+                           checks=workflow.check(s, item), editable=item.state == ChangeState.DRAFT and item.author_id == g.user.id)
+
+
+@bp.route("/changes/<int:change_id>/validate", methods=["POST"])
+@requires("edit_definitions")
+def validate(change_id: int) -> str:
+    """htmx: the problems of the text being typed, as the author types it (nothing is saved)."""
+    s = db.session()
+    item = find_change(change_id)
+    path = request.form.get("path", "")
+    _, problems = problems_for(s, item, path, request.form.get("text", "").replace("\r\n", "\n"))
+    return render_template("admin/_problems.html", problems=problems, path=path)

@@ -1,0 +1,42 @@
+"""Typed access to what the app holds: its catalogue of definitions, its clock, its database.
+
+The keys of `app.extensions` are written here and nowhere else, so no module looks an
+extension up by a string of its own.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flask import Flask, current_app
+from sqlalchemy.engine import Engine
+
+from . import clock as clock_module
+
+if TYPE_CHECKING:
+    from .definitions.catalogue import Catalogue
+
+CATALOGUE = "fanlight.catalogue"
+DB_ENGINE = "fanlight.db_engine"
+SESSIONS = "fanlight.db_sessions"
+LIMITER = "fanlight.limiter"
+SCANNER = "fanlight.scanner"
+
+
+def catalogue(app: Flask | None = None) -> Catalogue:
+    found: Catalogue = (app or current_app).extensions[CATALOGUE]
+    return found
+
+
+def db_engine(app: Flask | None = None) -> Engine:
+    found: Engine = (app or current_app).extensions[DB_ENGINE]
+    return found
+
+
+def clock(app: Flask | None = None) -> clock_module.Clock:
+    found: clock_module.Clock = (app or current_app).extensions.get(clock_module.KEY, clock_module.SYSTEM)
+    return found
+
+
+def set_clock(app: Flask, clock: clock_module.Clock) -> None:
+    app.extensions[clock_module.KEY] = clock

@@ -1,0 +1,35 @@
+"""The transactional outbox of email."""
+
+from __future__ import annotations
+
+import datetime
+
+from sqlalchemy import DateTime, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import Base
+from ._base import now
+from .states import MailStatus
+
+
+class OutboxMessage(Base):
+    """Every email Fanlight sends, written in the same transaction as the change that causes it.
+
+    Without FANLIGHT_SMTP_URL the outbox is where mail stays (`fanlight mail outbox`); with it,
+    messages are sent after the transaction commits, and a sent message's body is blanked
+    (it may hold a live link).
+    """
+
+    __tablename__ = "mail_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=now, index=True)
+    to_address: Mapped[str] = mapped_column(String(254), index=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default=MailStatus.OUTBOX)  # see MailStatus
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # When a sender claimed it (status SENDING): a claim older than mail.CLAIM_TIMEOUT has died.
+    claimed_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    sent_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_error: Mapped[str] = mapped_column(String(500), default="")

@@ -1,0 +1,89 @@
+"""Every state machine Fanlight keeps, as an enum with its allowed moves in one place.
+
+The values are the strings stored in the database (the columns stay strings, so no
+migration is needed); code and templates use the enum members, never bare strings.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class _States(StrEnum):
+    @classmethod
+    def moves(cls) -> dict[str, frozenset[str]]:
+        raise NotImplementedError
+
+    def may_become(self, to: str) -> bool:
+        return str(to) in self.moves().get(self.value, frozenset())
+
+    @property
+    def label(self) -> str:
+        """How the state reads on a page."""
+        return self.value.replace("_", " ").capitalize()
+
+
+class DraftStatus(_States):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"  # sent: its answers now live in its one submission
+
+    @classmethod
+    def moves(cls) -> dict[str, frozenset[str]]:
+        return {cls.DRAFT: frozenset({cls.SUBMITTED})}
+
+
+class SubmissionStatus(_States):
+    SUBMITTED = "submitted"
+
+    @classmethod
+    def moves(cls) -> dict[str, frozenset[str]]:
+        return {}
+
+
+class ChangeState(_States):
+    """A definition change on its way through review (DESIGN §5)."""
+
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    PUBLISHED = "published"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+    @classmethod
+    def moves(cls) -> dict[str, frozenset[str]]:
+        return {
+            cls.DRAFT: frozenset({cls.IN_REVIEW, cls.WITHDRAWN}),
+            cls.IN_REVIEW: frozenset({cls.APPROVED, cls.REJECTED, cls.DRAFT, cls.WITHDRAWN}),
+            cls.APPROVED: frozenset({cls.PUBLISHED, cls.REJECTED, cls.DRAFT, cls.WITHDRAWN}),
+        }
+
+    @classmethod
+    def open(cls) -> tuple[ChangeState, ...]:
+        """States from which a change can still move: it is not yet closed."""
+        return (cls.DRAFT, cls.IN_REVIEW, cls.APPROVED)
+
+
+class MailStatus(_States):
+    """A message in the outbox.
+
+    OUTBOX: kept, not sent (no SMTP configured). PENDING: waiting to be sent. SENDING: claimed
+    by one sender; a claim older than the claim timeout counts as failed (the sender died or
+    hit something unexpected), so no message is stranded. SENT and FAILED as they say; a
+    FAILED message is tried again until its attempts run out.
+    """
+
+    OUTBOX = "outbox"
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+    @classmethod
+    def moves(cls) -> dict[str, frozenset[str]]:
+        return {
+            cls.PENDING: frozenset({cls.SENDING}),
+            cls.FAILED: frozenset({cls.SENDING}),
+            cls.SENDING: frozenset({cls.SENT, cls.FAILED, cls.SENDING}),  # a stale claim is taken again
+        }
+

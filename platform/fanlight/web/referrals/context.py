@@ -1,0 +1,98 @@
+"""What every page of a draft or a submission starts from: the record (the person's own), the
+exact form version it is pinned to, and its evaluation on the app's clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from flask import abort, redirect, request, url_for
+from werkzeug.wrappers import Response
+
+from fanlight.engine import CompiledForm, Evaluation, evaluate
+from fanlight.engine.definitions import model as m
+
+from .. import clock, db, extensions
+from ..access import policies
+from ..models import Draft, DraftStatus, Submission
+from . import journey
+from .submissions import submission_for
+
+MAX_REVISION = 2**31 - 1  # the column is a 32-bit INTEGER on PostgreSQL and SQLite
+
+
+class Sent(Exception):
+    """The draft has been sent: its pages now lead to its submission."""
+
+    def __init__(self, draft: Draft) -> None:
+        self.draft = draft
+        super().__init__(draft.id)
+
+
+@dataclass
+class DraftPage:
+    """A draft still being filled in, with its form; its saved answers are evaluated when asked."""
+
+    draft: Draft
+    compiled: CompiledForm
+
+    @cached_property
+    def evaluation(self) -> Evaluation:
+        return evaluate_now(self.compiled, self.draft.answers)
+
+    @property
+    def answers(self) -> dict[str, Any]:
+        return self.draft.answers
+
+    def statuses(self, answers: dict[str, Any] | None = None, evaluation: Evaluation | None = None,
+                 ) -> list[journey.SectionStatus]:
+        return journey.statuses(self.compiled, evaluation or self.evaluation, self.answers if answers is None else answers,
+                                self.draft.visited)
+
+    def section(self, section_id: str) -> m.Section:
+        found = next((s for s in self.compiled.form.sections if s.id == section_id), None)
+        if found is None:
+            abort(404)
+        return found
+
+
+def evaluate_now(compiled: CompiledForm, answers: dict[str, Any]) -> Evaluation:
+    """An evaluation as of the app's clock (its `today` for ages and date rules)."""
+    return evaluate(compiled, answers, today=clock.today())
+
+
+def as_sent(submission: Submission) -> Evaluation:
+    """The evaluation as it was when the form was sent: ages and levels do not drift afterwards."""
+    return evaluate(form_of(submission), submission.answers, now=clock.utc(submission.submitted_at))
+
+
+def form_of(record: Draft | Submission) -> CompiledForm:
+    """The exact form version a draft or submission was filled against (410 if it is gone)."""
+    compiled = extensions.catalogue().form_for(db.session(), record)
+    if compiled is None:
+        abort(410)
+    return compiled
+
+
+def open_draft(draft_id: str) -> DraftPage:
+    """The signed-in person's own draft, still a draft (else Sent), with the form it is pinned to."""
+    draft = policies.own_draft(draft_id)
+    if draft.status != DraftStatus.DRAFT:
+        raise Sent(draft)
+    return DraftPage(draft, form_of(draft))
+
+
+def to_submission(draft: Draft) -> Response:
+    """A sent draft's pages lead to its one submission."""
+    submission = submission_for(draft.id) or abort(404)
+    return redirect(url_for("referrals.confirmation", submission_id=submission.id))
+
+
+def posted_revision() -> int:
+    """The revision the posted page was showing; anything but a plain number in range is a bad request."""
+    value = request.form.get("revision", "").strip()
+    if not (value.isascii() and value.isdigit() and len(value) <= 10 and int(value) <= MAX_REVISION):
+        abort(400)
+    return int(value)
+

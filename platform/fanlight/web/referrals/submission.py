@@ -1,0 +1,83 @@
+"""Check answers, submit, and what was sent: confirmation, print view, case note and JSON."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Response, redirect, render_template, url_for
+from werkzeug.wrappers import Response as Redirect
+
+from fanlight.renderers import casenote
+
+from .. import clock
+from ..access import policies
+from ..access.guard import signed_in_user
+from ..access.permissions import requires
+from ..errors import error_page
+from . import blueprint as bp
+from . import journey, submissions
+from .context import DraftPage, as_sent, form_of, open_draft
+from .drafts import Conflict
+
+
+def _check_answers_page(page: DraftPage, *, show_errors: bool = False) -> str:
+    return render_template("pages/referrals/check_answers.html", compiled=page.compiled, draft=page.draft,
+                           evaluation=page.evaluation, sections=page.statuses(), answers=page.evaluation.answers,
+                           owner=journey.field_section(page.compiled), show_errors=show_errors)
+
+
+@bp.route("/drafts/<draft_id>/check")
+@requires("refer")
+def check_answers(draft_id: str) -> str:
+    return _check_answers_page(open_draft(draft_id))
+
+
+@bp.route("/drafts/<draft_id>/submit", methods=["POST"])
+@requires("refer")
+def submit(draft_id: str) -> Redirect | tuple[str, int]:
+    page = open_draft(draft_id)  # a sent draft (a double click, a replay) leads to its one submission
+    if not page.evaluation.complete:
+        return _check_answers_page(page, show_errors=True), 422
+    try:
+        submission = submissions.submit(page.draft, signed_in_user(), page.evaluation)
+    except Conflict:
+        return error_page(409, "Your form has not been sent",
+                          "It was changed in another tab or window while you were sending it. "
+                          "Nothing has been lost: check your answers again, then send it.")
+    return redirect(url_for("referrals.confirmation", submission_id=submission.id))
+
+
+@bp.route("/submissions/<submission_id>")
+@requires("refer")
+def confirmation(submission_id: str) -> str:
+    submission = policies.own_submission(submission_id)
+    return render_template("pages/referrals/confirmation.html", submission=submission, compiled=form_of(submission))
+
+
+@bp.route("/submissions/<submission_id>/print")
+@requires("refer")
+def print_view(submission_id: str) -> str:
+    submission = policies.own_submission(submission_id)
+    return render_template("pages/referrals/print.html", submission=submission, compiled=form_of(submission),
+                           evaluation=as_sent(submission), answers=submission.answers)
+
+
+@bp.route("/submissions/<submission_id>/case-note.txt")
+@requires("refer")
+def case_note(submission_id: str) -> Response:
+    submission = policies.own_submission(submission_id)
+    text = casenote.render(form_of(submission), submission.answers, as_sent(submission), submission.reference,
+                           clock.utc(submission.submitted_at))
+    return Response(text, mimetype="text/plain", headers={"Content-Disposition": "inline"})
+
+
+@bp.route("/submissions/<submission_id>.json")
+@requires("refer")
+def submission_json(submission_id: str) -> Response:
+    submission = policies.own_submission(submission_id)
+    body = {
+        "reference": submission.reference, "form": submission.form_id, "version": submission.form_version,
+        "content_hash": submission.form_hash, "submitted_at": clock.utc(submission.submitted_at).isoformat(),
+        "status": submission.status, "answers": submission.answers, "evaluation": submission.evaluation,
+    }
+    return Response(json.dumps(body, ensure_ascii=False, indent=2), mimetype="application/json")

@@ -1,0 +1,79 @@
+"""Submissions: a complete draft becomes exactly one submission.
+
+A draft becomes at most one submission (a unique constraint), so a double click or a
+replayed request can never make two; the submission is pinned to the exact definition
+version (and its content hash) the draft was filled against.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from fanlight.engine import Evaluation
+
+from .. import clock, db
+from ..models import Draft, DraftStatus, Submission, SubmissionEvent, User
+from .drafts import Conflict
+
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out over the phone
+
+
+def submit(draft: Draft, owner: User, evaluation: Evaluation) -> Submission:
+    """Turn a complete draft into its one submission (idempotent)."""
+    existing = submission_for(draft.id)
+    if existing is not None:
+        return existing
+    s = db.session()
+    try:
+        # Claim the draft at the revision that was evaluated. If another tab saved since, these
+        # are not the latest answers: sending them would silently drop that save (Conflict).
+        claimed = s.execute(
+            update(Draft)
+            .where(Draft.id == draft.id, Draft.revision == draft.revision, Draft.status == DraftStatus.DRAFT)
+            .values(status=DraftStatus.SUBMITTED, answers={},  # the submission holds the answers now: no second copy
+                    revision=Draft.revision + 1, updated_at=clock.now())
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            s.rollback()
+            winner = submission_for(draft.id)  # a concurrent submit of the same draft got there first
+            if winner is not None:
+                return winner
+            raise Conflict(s.scalar(select(Draft.revision).where(Draft.id == draft.id)) or 0)
+        submission = Submission(
+            reference=_reference(), draft_id=draft.id, owner_id=owner.id, agency=owner.agency,
+            form_id=draft.form_id, form_version=draft.form_version, form_hash=draft.form_hash,
+            publication_id=draft.publication_id,
+            answers=evaluation.answers,  # hidden fields' answers were dropped by evaluate
+            evaluation=_stored_evaluation(evaluation),
+        )
+        s.add(submission)
+        s.flush()
+        s.add(SubmissionEvent(submission_id=submission.id, actor_id=owner.id, kind="submitted",
+                              detail={"reference": submission.reference}))
+        s.commit()
+    except IntegrityError:
+        s.rollback()  # a concurrent submit of the same draft won the race
+        winner = submission_for(draft.id)
+        if winner is None:
+            raise
+        return winner
+    return submission
+
+
+def _stored_evaluation(evaluation: Evaluation) -> dict[str, Any]:
+    data = evaluation.to_json()
+    data["infos"] = [i.to_json() for i in evaluation.infos]
+    return data
+
+
+def submission_for(draft_id: str) -> Submission | None:
+    return db.session().scalar(select(Submission).where(Submission.draft_id == draft_id))
+
+
+def _reference() -> str:
+    body = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    return f"FL-{body[:4]}-{body[4:]}"
