@@ -15,7 +15,7 @@ from fanlight.admin import workflow
 from fanlight.web.definitions import registry
 from fanlight.web.models import Change, ChangeItem
 from tests.admin.workbench_helpers import CFC, NEW_WORDING, OLD_WORDING, actions, in_service, person
-from tests.support.factories import REPO, count, database
+from tests.support.factories import REPO, audit_rows, count, database
 
 # Import and export ----------------------------------------------------------------------------------------
 
@@ -66,3 +66,15 @@ def test_import_refuses_unsafe_file_names(app, lead):
     with pytest.raises(workflow.NotAllowed, match="cannot be imported"):
         in_service(app, lambda s: workflow.import_folder(s, person(s, lead), {"../escape.yaml": "kind: form\n"}, "x"))
     assert count(app, Change) == 0
+
+
+def test_an_import_by_someone_who_may_not_draft_changes_is_refused_and_audited(app, reviewer, tmp_path):
+    folder = tmp_path / "from-git"
+    (folder / "forms").mkdir(parents=True)
+    (folder / CFC).write_text((REPO / "definitions" / CFC).read_text().replace(OLD_WORDING, NEW_WORDING))
+    result = _cli(app, "definitions", "import", str(folder), "--author", reviewer.email)
+    assert result.returncode == 2 and "Your role cannot import definitions" in result.stderr
+    assert count(app, Change) == 0
+    denials = audit_rows(app, "access_denied")
+    assert len(denials) == 1 and denials[0].actor_email == reviewer.email
+    assert denials[0].remote_addr == "command line"

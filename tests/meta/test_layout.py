@@ -60,3 +60,33 @@ def test_every_kind_ships_a_json_schema_that_editors_can_use():
     assert sorted(p.name.split(".")[0] for p in schemas) == sorted(KINDS)
     for path in schemas:
         Draft202012Validator.check_schema(json.loads(path.read_text()))
+
+
+
+MOST_MODULES = 12  # a folder past this wants splitting by feature (docs/architecture.md)
+
+
+def folders_over_the_limit(roots: list[Path], most: int = MOST_MODULES) -> dict[str, int]:
+    """{folder: its number of Python modules} for every folder under `roots` holding more than `most`."""
+    found: dict[str, int] = {}
+    for root in roots:
+        for folder in [root, *(p for p in root.rglob("*") if p.is_dir() and "migrations" not in p.parts)]:
+            count = len(list(folder.glob("*.py")))
+            if count > most:
+                found[folder.relative_to(root.parent).as_posix()] = count
+    return found
+
+
+def test_no_folder_of_the_product_holds_more_than_twelve_modules():
+    roots = [ROOT / r / "fanlight" for r in ("platform", "renderers", "admin")]
+    assert folders_over_the_limit(roots) == {}
+
+
+def test_the_module_count_check_reports_a_crowded_folder(tmp_path):
+    crowded = tmp_path / "fanlight" / "web"
+    crowded.mkdir(parents=True)
+    for n in range(MOST_MODULES):
+        (crowded / f"m{n}.py").write_text("")
+    assert folders_over_the_limit([tmp_path / "fanlight"]) == {}
+    (crowded / "one_too_many.py").write_text("")
+    assert folders_over_the_limit([tmp_path / "fanlight"]) == {"fanlight/web": MOST_MODULES + 1}

@@ -28,6 +28,7 @@ def _import(args: argparse.Namespace) -> int:
 
     from fanlight.console import app, disposed
     from fanlight.web import db, extensions
+    from fanlight.web.access.audit import audit
     from fanlight.web.definitions import registry
     from fanlight.web.models import User
 
@@ -48,6 +49,10 @@ def _import(args: argparse.Namespace) -> int:
             change = workflow.import_folder(s, author, registry.folder_texts(args.path),
                                             args.title or f"Import of {args.path}")
         except workflow.NotAllowed as error:
+            s.rollback()
+            if isinstance(error, workflow.Forbidden):  # refused for who is asking: audited, as on a page
+                audit("access_denied", f"definitions import: {error}", user=author)
+                s.commit()
             print(f"fanlight: {error}", file=sys.stderr)
             return 2
         if change is None:

@@ -2,19 +2,22 @@
 
 - A page gets the error page, with the status (a plain message, never a stack trace).
 - An htmx request gets a fragment that the page swaps in (htmx 4 swaps 4xx/5xx responses).
-- A conflict (409: somebody changed the record since this page was shown) never overwrites:
-  a page is shown again with what is saved now and a banner; an htmx save is retargeted to the
-  page's conflict banner; a JSON client (the API, to come) gets problem details.
+- A client that asks for JSON (the API, to come) gets problem details (RFC 9457).
+- A conflict (409: somebody changed the record since the page was shown) never overwrites. A
+  page that can show what is saved now does so, with a banner (a section); an htmx save is
+  retargeted to its page's conflict banner; anything else raises Conflict, answered as above
+  with what happened and that nothing was lost.
 
 Form errors have one shape, FormError(field, message), whichever feature produces them.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, Response, current_app, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -31,19 +34,40 @@ class FormError:
         return f"#{self.field}"
 
 
+class Conflict(HTTPException):
+    """The record changed since the page that sent this request was shown: nothing was saved."""
+
+    code = 409
+
+    def __init__(self, title: str = "", message: str = "") -> None:
+        super().__init__(message or None)
+        self.title, self.message = title, message
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(Conflict, _conflict)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
 
 
-def error_page(status: int, title: str, message: str, **extra: Any) -> tuple[str, int]:
+def error_page(status: int, title: str, message: str, **extra: Any) -> Response:
+    if request.accept_mimetypes.best == "application/json":
+        problem = {"type": "about:blank", "title": title, "status": status, "detail": message}
+        return Response(json.dumps(problem), status, mimetype="application/problem+json")
     if request.headers.get("HX-Request"):
-        return render_template("partials/error_fragment.html", title=title, message=message, **extra), status
-    return render_template("pages/error.html", status=status, title=title, message=message, **extra), status
+        return make_response(render_template("partials/error_fragment.html", title=title, message=message, **extra),
+                             status)
+    return make_response(render_template("pages/error.html", status=status, title=title, message=message, **extra),
+                         status)
 
 
-def _csrf_error(error: CSRFError) -> tuple[str, int]:
+def _conflict(error: Conflict) -> Response:
+    default_title, default_message = _MESSAGES[409]
+    return error_page(409, error.title or default_title, error.message or default_message)
+
+
+def _csrf_error(error: CSRFError) -> Response:
     return error_page(400, "Your request could not be checked",
                       "The page you used has expired or the request did not come from this service. "
                       "Go back, reload the page and try again. Nothing has been changed.")
@@ -64,7 +88,7 @@ _MESSAGES = {
 }
 
 
-def _http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
+def _http_error(error: HTTPException) -> Response | HTTPException:
     status = error.code or 500
     if status < 400:
         return error
@@ -72,7 +96,7 @@ def _http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
     return error_page(status, title, message)
 
 
-def _unexpected(error: Exception) -> tuple[str, int]:
+def _unexpected(error: Exception) -> Response:
     current_app.logger.exception("unexpected error on %s %s", request.method, request.path)
     return error_page(500, "Sorry, there is a problem with the service",
                       "Try again later. What you had already saved has not been lost.")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -17,6 +17,7 @@ from fanlight.engine import DefinitionSet
 from fanlight.engine.problems import Problem
 from fanlight.web import db
 from fanlight.web.access.audit import audit
+from fanlight.web.access.guard import current_user
 from fanlight.web.access.permissions import allowed
 from fanlight.web.definitions import registry
 from fanlight.web.definitions.catalogue import compiled_set
@@ -29,7 +30,7 @@ Page = str | tuple[str, int] | Response
 
 @bp.context_processor
 def _workbench() -> dict[str, Any]:
-    user = g.get("user")
+    user = current_user()
     role = user.role if user is not None else ""
     return {"ChangeState": ChangeState, "may_edit": allowed(role, "edit_definitions"),
             "may_review": allowed(role, "review_definitions")}

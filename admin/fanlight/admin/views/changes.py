@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fanlight.admin import review, workflow
-from fanlight.web import db
+from fanlight.web import db, extensions
+from fanlight.web.access.guard import signed_in_user
 from fanlight.web.access.permissions import allowed, requires
 from fanlight.web.definitions import registry
 from fanlight.web.models import Change, ChangeComment, ChangeState, DefinitionEvent, User
@@ -26,7 +27,7 @@ def new_change() -> Page:
     if path and path not in registry.texts_of(s, registry.live_id(s) or 0):
         abort(404)
     try:
-        change = workflow.create(s, g.user, request.form.get("title", "") or (f"Change {path}" if path else ""))
+        change = workflow.create(s, signed_in_user(), request.form.get("title", "") or (f"Change {path}" if path else ""))
     except workflow.NotAllowed as error:
         return refused(error, None)
     s.commit()
@@ -45,12 +46,12 @@ def change(change_id: int) -> str:
     events = list(s.scalars(select(DefinitionEvent).where(DefinitionEvent.change_id == item.id).order_by(DefinitionEvent.at, DefinitionEvent.id)))
     people = {u.id: u for u in s.scalars(select(User).where(User.id.in_(
         {item.author_id, *(c.author_id for c in comments), *(e.actor_id for e in events if e.actor_id)})))}
-    is_author = g.user.id == item.author_id
+    is_author = signed_in_user().id == item.author_id
     live_paths = sorted(registry.texts_of(s, registry.live_id(s) or 0)) if is_author and item.state == ChangeState.DRAFT else []
     return render_template(
         "admin/change.html", change=item, checks=checks, review=review.build(s, item, checks), comments=comments,
         events=events, people=people, items=workflow.items_of(s, item), stale=workflow.stale_paths(s, item),
-        can_review=allowed(g.user.role, "review_definitions") and not is_author,
+        can_review=allowed(signed_in_user().role, "review_definitions") and not is_author,
         is_author=is_author, forms=sorted(checks.definitions.compiled), live_paths=live_paths,
     )
 
@@ -70,46 +71,55 @@ def _action(change_id: int, act: Callable[[Session, Change], object], message: s
 @bp.route("/changes/<int:change_id>/submit", methods=["POST"])
 @requires("edit_definitions")
 def submit(change_id: int) -> Page:
-    return _action(change_id, lambda s, c: workflow.submit(s, c, g.user), "The change is now in review.")
+    return _action(change_id, lambda s, c: workflow.submit(s, c, signed_in_user()), "The change is now in review.")
 
 
 @bp.route("/changes/<int:change_id>/return", methods=["POST"])
 @requires("edit_definitions")
 def return_to_draft(change_id: int) -> Page:
-    return _action(change_id, lambda s, c: workflow.return_to_draft(s, c, g.user), "The change is a draft again.")
+    return _action(change_id, lambda s, c: workflow.return_to_draft(s, c, signed_in_user()), "The change is a draft again.")
 
 
 @bp.route("/changes/<int:change_id>/withdraw", methods=["POST"])
 @requires("edit_definitions")
 def withdraw(change_id: int) -> Page:
-    return _action(change_id, lambda s, c: workflow.withdraw(s, c, g.user), "The change has been withdrawn.")
+    return _action(change_id, lambda s, c: workflow.withdraw(s, c, signed_in_user()), "The change has been withdrawn.")
 
 
 @bp.route("/changes/<int:change_id>/comment", methods=["POST"])
 @requires("workbench")
 def comment(change_id: int) -> Page:
     body = request.form.get("body", "")
-    return _action(change_id, lambda s, c: workflow.comment(s, c, g.user, body), "Your comment has been added.")
+    return _action(change_id, lambda s, c: workflow.comment(s, c, signed_in_user(), body), "Your comment has been added.")
 
 
 @bp.route("/changes/<int:change_id>/approve", methods=["POST"])
 @requires("review_definitions")
 def approve(change_id: int) -> Page:
-    return _action(change_id, lambda s, c: workflow.approve(s, c, g.user), "The change is approved.")
+    return _action(change_id, lambda s, c: workflow.approve(s, c, signed_in_user()), "The change is approved.")
 
 
 @bp.route("/changes/<int:change_id>/reject", methods=["POST"])
 @requires("review_definitions")
 def reject(change_id: int) -> Page:
     reason = request.form.get("reason", "")
-    return _action(change_id, lambda s, c: workflow.reject(s, c, g.user, reason), "The change has been rejected.")
+    return _action(change_id, lambda s, c: workflow.reject(s, c, signed_in_user(), reason), "The change has been rejected.")
 
 
 @bp.route("/changes/<int:change_id>/publish", methods=["POST"])
 @requires("review_definitions")
 def publish(change_id: int) -> Page:
-    return _action(change_id, lambda s, c: workflow.publish(s, c, g.user),
+    page = _action(change_id, lambda s, c: workflow.publish(s, c, signed_in_user()),
                    "Published. Every server serves the new version within a second.")
+    _serve_the_newest()
+    return page
+
+
+def _serve_the_newest() -> None:
+    """This worker serves a new publication from the reviewer's next page: it compiles it now, in
+    the reviewer's request, so none of the professionals' requests waits for it. Other workers
+    and servers follow within a second, compiling in the background."""
+    extensions.catalogue().refresh(db.session(), force=True)
 
 
 @bp.route("/publications/<int:publication_id>/rollback", methods=["POST"])
@@ -117,9 +127,10 @@ def publish(change_id: int) -> Page:
 def rollback(publication_id: int) -> Page:
     s = db.session()
     try:
-        new_id = workflow.rollback(s, g.user, publication_id)
+        new_id = workflow.rollback(s, signed_in_user(), publication_id)
     except workflow.NotAllowed as error:
         return refused(error, None)
     s.commit()
+    _serve_the_newest()
     flash(f"Rolled back: publication {new_id} serves the definitions of publication {publication_id} again.", "success")
     return redirect(url_for("workbench.index"))

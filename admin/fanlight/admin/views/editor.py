@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 
 from fanlight.admin import workflow
 from fanlight.web import db
+from fanlight.web.access.guard import signed_in_user
 from fanlight.web.access.permissions import requires
 from fanlight.web.models import ChangeState
 
@@ -21,7 +22,7 @@ def edit(change_id: int) -> Page:
     if request.method == "POST":
         text = request.form.get("text", "").replace("\r\n", "\n")
         try:
-            workflow.save_item(s, item, g.user, path, text)
+            workflow.save_item(s, item, signed_in_user(), path, text)
         except workflow.NotAllowed as error:
             return refused(error, item)
         s.commit()
@@ -31,7 +32,7 @@ def edit(change_id: int) -> Page:
     text = text_of(s, item, path)
     _, problems = problems_for(s, item, path, text)
     return render_template("admin/edit.html", change=item, path=path, text=text, problems=problems,
-                           checks=workflow.check(s, item), editable=item.state == ChangeState.DRAFT and item.author_id == g.user.id)
+                           checks=workflow.check(s, item), editable=item.state == ChangeState.DRAFT and item.author_id == signed_in_user().id)
 
 
 @bp.route("/changes/<int:change_id>/validate", methods=["POST"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
 
 from fanlight.admin import workflow
@@ -10,6 +10,7 @@ from fanlight.admin.quick_edit_input import NEW_OPTION_ROWS, QuickEditInput, fir
 from fanlight.admin.quickedit import Document, QuickEditError, Target
 from fanlight.engine import DefinitionSet
 from fanlight.web import db
+from fanlight.web.access.guard import signed_in_user
 from fanlight.web.access.permissions import requires
 from fanlight.web.definitions import registry
 from fanlight.web.errors import FormError
@@ -45,7 +46,7 @@ def quick_edit_list(change_id: int) -> Page:
         groups.setdefault(target.group, []).append(target)
     return render_template("admin/quick_list.html", change=item, path=path, groups=groups, reason=reason,
                            kind=document.kind if document else "", checks=workflow.check(s, item),
-                           editable=item.state == ChangeState.DRAFT and item.author_id == g.user.id)
+                           editable=item.state == ChangeState.DRAFT and item.author_id == signed_in_user().id)
 
 
 @bp.route("/changes/<int:change_id>/quick-edit/item", methods=["GET", "POST"])
@@ -67,7 +68,7 @@ def quick_edit(change_id: int) -> Page:
         return render_template("admin/quick_edit.html", change=item, path=path, target=target, errors=[], error_for={},
                                values=values_of(target), shared=shared, new_rows=NEW_OPTION_ROWS)
     try:
-        workflow.ensure_editable(item, g.user)
+        workflow.ensure_editable(item, signed_in_user())
     except workflow.NotAllowed as error:
         return refused(error, item)
     posted = QuickEditInput.read(request.form, target)
@@ -77,7 +78,7 @@ def quick_edit(change_id: int) -> Page:
                                error_for={e.field: e.message for e in reversed(posted.errors)}, values=posted.values, shared=shared,
                                new_rows=NEW_OPTION_ROWS), 422
     try:
-        workflow.save_item(s, item, g.user, path, text)
+        workflow.save_item(s, item, signed_in_user(), path, text)
     except workflow.NotAllowed as error:
         return refused(error, item)
     s.commit()

@@ -261,7 +261,7 @@ class Builder:
 
     def _check_unique_ids(self, form: m.Form) -> None:
         first: dict[str, m.Field] = {}
-        for field in _walk_fields(form.top_fields()):
+        for field in form.top_fields():  # a repeat's sub-fields are an id scope of their own
             if field.id in first:
                 self.problems.add(
                     field.where, "REF001", f"field id '{field.id}' is already used on line {first[field.id].where.line}"
@@ -414,11 +414,6 @@ class Builder:
 _ALL_FIELD_KEYS = set().union(*KEYS_BY_TYPE.values(), COMMON_KEYS, ANSWERABLE_KEYS)
 
 
-def _walk_fields(fields: list[m.Field]) -> list[m.Field]:
-    """Top-level fields and each repeat's sub-fields are separate id scopes; this is the top one."""
-    return list(fields)
-
-
 def content_hash(doc: SourceDocument) -> str:
     """sha256 of the file's bytes as read: what a published version is pinned to."""
     text = doc.text if doc.root is not None else ""
@@ -436,6 +431,7 @@ def _parse_bound(value: str, ftype: str) -> datetime.date | datetime.datetime | 
 
 
 def _greater(a: Any, b: Any) -> bool:
+    """a > b for two bounds of one type (mypy cannot see that the type check above makes them alike)."""
     return bool(a > b)
 
 

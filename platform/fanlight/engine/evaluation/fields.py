@@ -37,8 +37,6 @@ class Coerced:
     issues: tuple[Issue, ...] = ()
 
 
-EMPTY = Coerced()
-
 
 def _bad(code: str, **params: Any) -> Coerced:
     return Coerced(None, None, (Issue(code, params),))

@@ -94,10 +94,6 @@ def versions_of(s: Session, publication_id: int) -> list[DefinitionVersion]:
     return sorted(rows, key=lambda r: r.path)
 
 
-def load_publication(s: Session, publication_id: int) -> DefinitionSet:
-    return load(texts_of(s, publication_id))
-
-
 # Parsing the YAML is most of the cost of loading a set (pure-Python PyYAML): a parsed file is
 # kept by its name and content, so a set that differs from one already loaded in one file (a
 # change being edited, a new publication) parses only that file. Parsed documents are never

@@ -13,6 +13,7 @@ from .. import db
 from ..access import policies
 from ..access.guard import signed_in_user
 from ..access.permissions import requires
+from ..errors import Conflict
 from ..models import Attachment
 from . import blueprint as bp
 from . import drafts, uploads
@@ -36,7 +37,7 @@ def upload(draft_id: str, field_id: str) -> Response | tuple[str, int]:
     section, f = _file_field(page, field_id)
     revision = posted_revision()  # read before anything is stored: a bad or stale request stores nothing
     if revision != draft.revision:
-        abort(409)
+        raise Conflict() from None
     changes = html_form.section_answers(section, request.form, draft.answers)  # keep what was typed on the page
     sent = request.files.get(field_id)
     data = sent.read() if sent is not None else b""
@@ -51,9 +52,9 @@ def upload(draft_id: str, field_id: str) -> Response | tuple[str, int]:
     changes[field_id] = [*(draft.answers.get(field_id) or []), attachment]
     try:
         drafts.save_answers(draft, revision, changes)
-    except drafts.Conflict:  # another tab saved between the check above and now
+    except drafts.StaleRevision:  # another tab saved between the check above and now
         uploads.discard(attachment["id"])
-        abort(409)
+        raise Conflict() from None
     return redirect(url_for("referrals.section", draft_id=draft.id, section_id=section.id) + f"#{field_id}")
 
 
@@ -67,8 +68,8 @@ def remove(draft_id: str, field_id: str, attachment_id: str) -> Response:
     changes[field_id] = [a for a in (draft.answers.get(field_id) or []) if a.get("id") != attachment_id]
     try:
         drafts.save_answers(draft, posted_revision(), changes)
-    except drafts.Conflict:
-        abort(409)
+    except drafts.StaleRevision:
+        raise Conflict() from None
     record = db.session().get(Attachment, attachment_id)
     if record is not None and record.draft_id == draft.id:
         uploads.discard(attachment_id)

@@ -16,7 +16,7 @@ from .. import clock, db
 from ..models import Draft, DraftStatus, Submission, User
 
 
-class Conflict(Exception):
+class StaleRevision(Exception):
     """The draft changed since the revision this save started from."""
 
     def __init__(self, current: int) -> None:
@@ -47,7 +47,7 @@ def save_answers(draft: Draft, revision: int, changes: dict[str, Any], *, visite
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             current = s.scalar(select(Draft.revision).where(Draft.id == draft.id)) or 0
-            raise Conflict(current)
+            raise StaleRevision(current)
     s.refresh(draft)
     return draft.revision
 
@@ -78,7 +78,7 @@ def carry_forward(draft: Draft, revision: int, older: CompiledForm, newer: Compi
                     publication_id=publication_id, revision=Draft.revision + 1, updated_at=clock.now())
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise Conflict(s.scalar(select(Draft.revision).where(Draft.id == draft.id)) or 0)
+            raise StaleRevision(s.scalar(select(Draft.revision).where(Draft.id == draft.id)) or 0)
     s.refresh(draft)
     return new_labels
 

@@ -1,6 +1,6 @@
 """The professional's journey over an evaluation: section statuses, next section, errors per page.
 
-No Flask here either: the portal turns these into pages, and tests can read them directly.
+No Flask here either: the referral pages turn these into pages, and tests can read them directly.
 """
 
 from __future__ import annotations
@@ -63,7 +63,3 @@ def next_section(compiled: CompiledForm, evaluation: Evaluation, after: str) -> 
     ids = [s.id for s in compiled.form.sections]
     later = ids[ids.index(after) + 1:] if after in ids else []
     return next((sid for sid in later if sid in shown), None)
-
-
-def first_unfinished(compiled: CompiledForm, statuses_: list[SectionStatus]) -> str | None:
-    return next((s.id for s in statuses_ if s.visible and s.status != COMPLETED), None)

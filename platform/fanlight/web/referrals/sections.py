@@ -13,6 +13,7 @@ from fanlight.renderers import html_form
 
 from .. import clock, db, extensions
 from ..access.permissions import holdable, requires
+from ..errors import Conflict
 from ..models import Draft
 from . import blueprint as bp
 from . import drafts, journey
@@ -30,7 +31,7 @@ def live_draft(draft_id: str) -> DraftPage:
     try:
         return open_draft(draft_id)
     except Sent:
-        abort(409)
+        raise Conflict() from None
 
 
 @bp.route("/drafts/<draft_id>")
@@ -60,8 +61,8 @@ def carry_forward(draft_id: str) -> Response:
     if newer is not None and live is not None:
         try:
             session["new_questions"] = drafts.carry_forward(page.draft, posted_revision(), page.compiled, newer, live)
-        except drafts.Conflict:
-            abort(409)
+        except drafts.StaleRevision:
+            raise Conflict() from None
     return redirect(url_for("referrals.task_list", draft_id=draft_id))
 
 
@@ -114,7 +115,7 @@ def save_section(draft_id: str, section_id: str) -> Response | tuple[str, int]:
         changes.update(changed)
     try:
         drafts.save_answers(draft, posted_revision(), changes, visited=section_id if action == "continue" else None)
-    except drafts.Conflict:
+    except drafts.StaleRevision:
         # Show what is saved now, from the other tab, with its revision: saving again from this
         # page can then never overwrite it with answers the person has not seen.
         db.session().refresh(draft)
@@ -164,7 +165,7 @@ def live(draft_id: str, section_id: str) -> tuple[str, int, dict[str, str]] | tu
     answers = {**draft.answers, **changes}
     try:
         drafts.save_answers(draft, posted_revision(), changes)
-    except drafts.Conflict:
+    except drafts.StaleRevision:
         html = render_template("partials/conflict.html", draft=draft, section=sec)
         return html, 409, {"HX-Retarget": "#conflict", "HX-Reswap": "innerHTML"}
     evaluation = evaluate_now(page.compiled, answers)

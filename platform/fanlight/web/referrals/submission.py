@@ -13,11 +13,10 @@ from .. import clock
 from ..access import policies
 from ..access.guard import signed_in_user
 from ..access.permissions import requires
-from ..errors import error_page
+from ..errors import Conflict
 from . import blueprint as bp
-from . import journey, submissions
+from . import drafts, journey, submissions
 from .context import DraftPage, as_sent, form_of, open_draft
-from .drafts import Conflict
 
 
 def _check_answers_page(page: DraftPage, *, show_errors: bool = False) -> str:
@@ -40,10 +39,9 @@ def submit(draft_id: str) -> Redirect | tuple[str, int]:
         return _check_answers_page(page, show_errors=True), 422
     try:
         submission = submissions.submit(page.draft, signed_in_user(), page.evaluation)
-    except Conflict:
-        return error_page(409, "Your form has not been sent",
-                          "It was changed in another tab or window while you were sending it. "
-                          "Nothing has been lost: check your answers again, then send it.")
+    except drafts.StaleRevision:
+        raise Conflict("Your form has not been sent", "It was changed in another tab or window while you were "
+                       "sending it. Nothing has been lost: check your answers again, then send it.") from None
     return redirect(url_for("referrals.confirmation", submission_id=submission.id))
 
 

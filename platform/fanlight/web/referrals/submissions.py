@@ -17,7 +17,7 @@ from fanlight.engine import Evaluation
 
 from .. import clock, db
 from ..models import Draft, DraftStatus, Submission, SubmissionEvent, User
-from .drafts import Conflict
+from .drafts import StaleRevision
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out over the phone
 
@@ -30,7 +30,7 @@ def submit(draft: Draft, owner: User, evaluation: Evaluation) -> Submission:
     s = db.session()
     try:
         # Claim the draft at the revision that was evaluated. If another tab saved since, these
-        # are not the latest answers: sending them would silently drop that save (Conflict).
+        # are not the latest answers: sending them would silently drop that save (StaleRevision).
         claimed = s.execute(
             update(Draft)
             .where(Draft.id == draft.id, Draft.revision == draft.revision, Draft.status == DraftStatus.DRAFT)
@@ -42,7 +42,7 @@ def submit(draft: Draft, owner: User, evaluation: Evaluation) -> Submission:
             winner = submission_for(draft.id)  # a concurrent submit of the same draft got there first
             if winner is not None:
                 return winner
-            raise Conflict(s.scalar(select(Draft.revision).where(Draft.id == draft.id)) or 0)
+            raise StaleRevision(s.scalar(select(Draft.revision).where(Draft.id == draft.id)) or 0)
         submission = Submission(
             reference=_reference(), draft_id=draft.id, owner_id=owner.id, agency=owner.agency,
             form_id=draft.form_id, form_version=draft.form_version, form_hash=draft.form_hash,
