@@ -314,7 +314,7 @@ def submitted_draft(app: Flask, client: FlaskClient, answers: dict[str, Any] | N
 def own_records(app: Flask, client: FlaskClient) -> dict[str, Any]:
     """The signed-in person's records: a draft holding one uploaded PDF, and a sent referral.
 
-    Returned as the URL arguments of tests/web/routes.py (draft_id, attachment_id, submission_id...).
+    Returned as the URL arguments of tests/support/routes.py (draft_id, attachment_id, submission_id...).
     """
     from tests.support.routes import ids_for
 

@@ -40,3 +40,16 @@ def test_stored_times_come_from_the_apps_clock(app, teacher, clock):
     clock.set(datetime.datetime(2031, 5, 6, 7, 8, tzinfo=datetime.UTC))
     draft = draft_row(app, start_draft(signed_in_client(app, teacher)))
     assert clock_module.utc(draft.created_at).date() == datetime.date(2031, 5, 6)
+
+
+def test_a_time_earlier_today_is_not_in_the_future_whatever_the_hour(app, clock):
+    """`max: now` is the app clock's moment, not noon on its day: a call made at 15:00 can be
+    reported at 15:30 (it was refused as later than 12:00)."""
+    compiled = compiled_form(app)
+    clock.set(datetime.datetime(2026, 11, 22, 15, 30, tzinfo=datetime.UTC))
+    with app.app_context():
+        phoned = {"immediate_danger": True, "phoned_front_door": True}  # the question is asked only then
+        at_three = evaluate_now(compiled, {**phoned, "phone_call_datetime": "2026-11-22T15:00"})
+        at_four = evaluate_now(compiled, {**phoned, "phone_call_datetime": "2026-11-22T16:00"})
+    assert not [e for e in at_three.errors if e.field == "phone_call_datetime"]
+    assert [e.code for e in at_four.errors if e.field == "phone_call_datetime"] == ["max"]

@@ -185,3 +185,56 @@ def test_a_worker_killed_mid_send_leaves_the_message_to_be_delivered_once_after_
     (stored,) = outbox(app, GP)
     assert (stored.status, stored.attempts) == ("sent", 2)
     assert len(smtp_server.received) == 1
+
+
+def test_a_message_claimed_before_claims_had_a_time_is_not_stranded(app, smtp_server):
+    """Messages left "sending" by the code before migration 0004 have no claim time."""
+    app.config["FANLIGHT_SMTP_URL"] = f"smtp://127.0.0.1:{smtp_server.server_address[1]}"
+    with app.test_request_context(), database(app) as s:
+        message = mail.send(GP, "Confirm your email address", "a link", s)
+        message.status, message.attempts = "sending", 1
+        s.commit()
+    with app.app_context():
+        assert mail.deliver_pending() == (1, 0)
+    assert len(smtp_server.received) == 1
+
+
+def test_a_sender_slower_than_its_claim_never_overwrites_what_the_next_sender_recorded(
+        app, smtp_server, monkeypatch, clock):
+    app.config["FANLIGHT_SMTP_URL"] = f"smtp://127.0.0.1:{smtp_server.server_address[1]}"
+    with app.test_request_context(), database(app) as s:
+        mail.send(GP, "Reset your password", "a link", s)
+        s.commit()
+    real = mail._smtp_send
+    slow_sender_took_over = []
+
+    def slow_then_failing(*args: Any) -> None:
+        if not slow_sender_took_over:  # the first sender stalls past its claim; another sends meanwhile
+            slow_sender_took_over.append(True)
+            clock.advance(mail.CLAIM_TIMEOUT.total_seconds() + 1)
+            with app.app_context():
+                assert mail.deliver_pending() == (1, 0)
+            raise TimeoutError("the first sender finally gives up")
+        real(*args)
+
+    monkeypatch.setattr(mail, "_smtp_send", slow_then_failing)
+    with app.app_context():
+        mail.deliver_pending()
+    (stored,) = outbox(app, GP)
+    assert stored.status == "sent"  # the stalled sender's failure did not overwrite it
+    assert len(smtp_server.received) == 1
+
+
+def test_every_attempt_at_one_message_carries_the_same_message_id(app, smtp_server):
+    app.config["FANLIGHT_SMTP_URL"] = f"smtp://127.0.0.1:{smtp_server.server_address[1]}"
+    smtp_server.refuse = True
+    with app.test_request_context(), database(app) as s:
+        mail.send(GP, "Confirm your email address", "a link", s)
+        s.commit()
+    with app.app_context():
+        mail.deliver_pending()
+        smtp_server.refuse = False
+        mail.deliver_pending()
+    (_, _, email) = smtp_server.received[0]
+    (stored,) = outbox(app, GP)
+    assert email["Message-ID"].startswith(f"<fanlight-outbox-{stored.id}.")

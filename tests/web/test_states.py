@@ -23,10 +23,15 @@ def test_a_draft_is_sent_once_and_never_comes_back():
     assert not DraftStatus.SUBMITTED.may_become(DraftStatus.DRAFT)
 
 
-def test_a_claimed_message_can_always_be_finished_or_claimed_again():
-    assert {to for to in MailStatus if MailStatus.SENDING.may_become(to)} == {
-        MailStatus.SENT, MailStatus.FAILED, MailStatus.SENDING}
+def test_a_claimed_message_is_sent_or_failed_and_only_waiting_or_failed_ones_are_claimed():
+    assert {to for to in MailStatus if MailStatus.SENDING.may_become(to)} == {MailStatus.SENT, MailStatus.FAILED}
+    assert MailStatus.sources(MailStatus.SENDING) == (MailStatus.FAILED, MailStatus.PENDING)
     assert not MailStatus.SENT.may_become(MailStatus.SENDING)  # never sent twice
+
+
+def test_a_change_moves_from_exactly_the_states_its_workflow_allows():
+    assert set(ChangeState.sources(ChangeState.REJECTED)) == {ChangeState.IN_REVIEW, ChangeState.APPROVED}
+    assert ChangeState.sources(ChangeState.PUBLISHED) == (ChangeState.APPROVED,)
 
 
 @pytest.mark.parametrize("state", list(ChangeState))

@@ -63,9 +63,11 @@ def _event(s: Session, actor: User | None, action: str, change: Change | None, *
                           change_id=change.id if change else None, detail=detail))
 
 
-def _move(s: Session, change: Change, states: tuple[str, ...], to: str, refusal: str, **values: Any) -> None:
-    """Move the change from one of `states` to `to`, or refuse: a compare-and-set in the database,
-    so two people acting on one change at the same moment cannot both succeed."""
+def _move(s: Session, change: Change, to: ChangeState, refusal: str, **values: Any) -> None:
+    """Move the change to `to` from a state that may become it (ChangeState's moves), or refuse:
+    a compare-and-set in the database, so two people acting on one change at the same moment
+    cannot both succeed."""
+    states = ChangeState.sources(to)
     if change.state not in states:
         raise NotAllowed(refusal)
     moved = s.execute(
@@ -75,7 +77,7 @@ def _move(s: Session, change: Change, states: tuple[str, ...], to: str, refusal:
     )
     if moved.rowcount != 1:  # type: ignore[attr-defined]
         s.refresh(change)
-        raise NotAllowed(f"{refusal} Someone else acted on it just now: it is now {change.state.replace('_', ' ')}.")
+        raise NotAllowed(f"{refusal} Someone else acted on it just now: it is now {ChangeState(change.state).label.lower()}.")
     s.refresh(change)
 
 
@@ -118,8 +120,8 @@ def checks_of(texts: dict[str, str]) -> Checks:
 
 
 def results_of(loaded: DefinitionSet) -> list[ScenarioResult]:
-    today = clock.today()  # for scenarios that do not say which day they are written for
-    return _RESULTS.get((loaded,), lambda: run_suites(loaded, today), today)
+    now = clock.now()  # for scenarios that do not say which day they are written for
+    return _RESULTS.get((loaded,), lambda: run_suites(loaded, now), now.date())
 
 
 def create(s: Session, author: User, title: str, description: str = "") -> Change:
@@ -173,7 +175,7 @@ def submit(s: Session, change: Change, author: User) -> Checks:
     checks = check(s, change)
     if checks.problems:
         raise NotAllowed(f"The definitions have {len(checks.problems)} problem(s). Fix them before review.")
-    _move(s, change, (ChangeState.DRAFT,), ChangeState.IN_REVIEW, "Only a draft can be submitted for review.")
+    _move(s, change, ChangeState.IN_REVIEW, "Only a draft can be submitted for review.")
     _event(s, author, "submit", change)
     return checks
 
@@ -195,7 +197,7 @@ def _review(change: Change, reviewer: User, doing: str) -> None:
 
 def approve(s: Session, change: Change, reviewer: User) -> None:
     _review(change, reviewer, "approve definition changes")
-    _move(s, change, (ChangeState.IN_REVIEW,), ChangeState.APPROVED, "Only a change in review can be approved.", reviewer_id=reviewer.id)
+    _move(s, change, ChangeState.APPROVED, "Only a change in review can be approved.", reviewer_id=reviewer.id)
     _event(s, reviewer, "approve", change)
 
 
@@ -205,7 +207,7 @@ def reject(s: Session, change: Change, reviewer: User, reason: str) -> None:
         raise NotAllowed("Only a change in review or approved can be rejected.")
     if not reason.strip():
         raise NotAllowed("Say why the change is rejected.")
-    _move(s, change, (ChangeState.IN_REVIEW, ChangeState.APPROVED), ChangeState.REJECTED, "Only a change in review or approved can be rejected.",
+    _move(s, change, ChangeState.REJECTED, "Only a change in review or approved can be rejected.",
           reviewer_id=reviewer.id)
     s.add(ChangeComment(change_id=change.id, author_id=reviewer.id, body=reason.strip()[:5000]))
     _event(s, reviewer, "reject", change)
@@ -215,7 +217,7 @@ def withdraw(s: Session, change: Change, author: User) -> None:
     _require(author, "edit_definitions", "withdraw definition changes")
     if not policies.can_edit_change(author, change):
         raise Forbidden("Only the author of a change can withdraw it.")
-    _move(s, change, OPEN, ChangeState.WITHDRAWN, "This change is already closed.")
+    _move(s, change, ChangeState.WITHDRAWN, "This change is already closed.")
     _event(s, author, "withdraw", change)
 
 
@@ -223,7 +225,7 @@ def return_to_draft(s: Session, change: Change, author: User) -> None:
     _require(author, "edit_definitions", "edit definition changes")
     if not policies.can_edit_change(author, change):
         raise Forbidden("Only the author can return a change in review to draft.")
-    _move(s, change, (ChangeState.IN_REVIEW, ChangeState.APPROVED), ChangeState.DRAFT, "Only a change in review or approved can return to draft.",
+    _move(s, change, ChangeState.DRAFT, "Only a change in review or approved can return to draft.",
           reviewer_id=None)
     _event(s, author, "return_to_draft", change)
 
@@ -252,7 +254,7 @@ def publish(s: Session, change: Change, reviewer: User) -> int:
         raise NotAllowed(f"Publishing is refused: {len(checks.failing_tests)} definition test(s) fail.")
     publication = registry.publish_texts(s, proposed_texts(s, change), change_id=change.id, user_id=reviewer.id,
                                          note=change.title)
-    _move(s, change, (ChangeState.APPROVED,), ChangeState.PUBLISHED, "Only an approved change can be published.",
+    _move(s, change, ChangeState.PUBLISHED, "Only an approved change can be published.",
           publication_id=publication.id)
     _event(s, reviewer, "publish", change, publication=publication.id)
     return publication.id

@@ -1,7 +1,5 @@
-"""Typed access to what the app holds: its catalogue of definitions, its clock, its database.
-
-The keys of `app.extensions` are written here and nowhere else, so no module looks an
-extension up by a string of its own.
+"""Typed access to what the app holds that many modules share: its catalogue of definitions
+and its database (the clock's is clock.current()). No module looks these up by a string of its own.
 """
 
 from __future__ import annotations
@@ -30,11 +28,6 @@ def catalogue(app: Flask | None = None) -> Catalogue:
 
 def db_engine(app: Flask | None = None) -> Engine:
     found: Engine = (app or current_app).extensions[DB_ENGINE]
-    return found
-
-
-def clock(app: Flask | None = None) -> clock_module.Clock:
-    found: clock_module.Clock = (app or current_app).extensions.get(clock_module.KEY, clock_module.SYSTEM)
     return found
 
 

@@ -21,7 +21,7 @@ import datetime
 import smtplib
 import ssl
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -75,52 +75,68 @@ def _deliver_after_response(app: Flask) -> None:
         return response
 
 
-def _due() -> Any:
-    """Messages a sender may claim now: waiting, failed, or claimed so long ago that the claim is dead."""
-    stale = and_(OutboxMessage.status == MailStatus.SENDING, OutboxMessage.claimed_at < clock.now() - CLAIM_TIMEOUT)
-    return and_(or_(OutboxMessage.status.in_((MailStatus.PENDING, MailStatus.FAILED)), stale),
-                OutboxMessage.attempts < MAX_ATTEMPTS)
+def _release_dead_claims(s: Session) -> None:
+    """A claim not finished within CLAIM_TIMEOUT (its sender died mid-send, or it was claimed
+    before claims had a time) counts as a failed attempt: the message is tried again."""
+    s.execute(update(OutboxMessage)
+              .where(OutboxMessage.status == MailStatus.SENDING,
+                     or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < clock.now() - CLAIM_TIMEOUT))
+              .values(status=MailStatus.FAILED, last_error="the sender stopped before it finished"))
+    s.commit()
+
+
+def _claimable() -> Any:
+    return and_(OutboxMessage.status.in_(MailStatus.sources(MailStatus.SENDING)), OutboxMessage.attempts < MAX_ATTEMPTS)
 
 
 def deliver_pending(limit: int = 100) -> tuple[int, int]:
-    """Send messages waiting for SMTP; returns (sent, failed). Each message is claimed first (a
-    compare-and-set), so two workers never send the same one; a claim that is never finished
-    (the worker died) runs out after CLAIM_TIMEOUT and the message is sent by the next run."""
+    """Send messages waiting for SMTP; returns (sent, failed).
+
+    Each message is claimed first (a compare-and-set), so two senders never send it at the same
+    time, and its result is recorded only by the sender that still holds the claim. Delivery is
+    at least once: a sender that dies after the SMTP server took the message but before recording
+    it leaves the message to be sent again; its Message-ID stays the same, so mail systems can
+    tell the copies apart.
+    """
     url = current_app.config.get("FANLIGHT_SMTP_URL")
     if not url:
         return 0, 0
     sent = failed = 0
     with Session(extensions.db_engine()) as s:
-        ids = list(s.scalars(select(OutboxMessage.id).where(_due()).order_by(OutboxMessage.id).limit(limit)))
+        _release_dead_claims(s)
+        ids = list(s.scalars(select(OutboxMessage.id).where(_claimable()).order_by(OutboxMessage.id).limit(limit)))
         for message_id in ids:
-            claimed = s.execute(update(OutboxMessage).where(OutboxMessage.id == message_id, _due())
-                                .values(status=MailStatus.SENDING, claimed_at=clock.now(),
-                                        attempts=OutboxMessage.attempts + 1))
+            claim = clock.now()
+            claimed = s.execute(update(OutboxMessage).where(OutboxMessage.id == message_id, _claimable())
+                                .values(status=MailStatus.SENDING, claimed_at=claim, attempts=OutboxMessage.attempts + 1))
             s.commit()
             if claimed.rowcount != 1:  # type: ignore[attr-defined]
-                continue  # another worker has it
-            if _deliver_one(s, url, message_id):
+                continue  # another sender has it
+            if _deliver_one(s, url, message_id, claim):
                 sent += 1
             else:
                 failed += 1
     return sent, failed
 
 
-def _deliver_one(s: Session, url: str, message_id: int) -> bool:
+def _deliver_one(s: Session, url: str, message_id: int, claim: datetime.datetime) -> bool:
     message = s.get(OutboxMessage, message_id)
     assert message is not None
+    outcome: dict[str, Any]
     try:
         _smtp_send(url, current_app.config["FANLIGHT_MAIL_FROM"], message)
+        outcome = {"status": MailStatus.SENT, "body": "", "sent_at": clock.now()}
     except Exception as error:  # noqa: BLE001 (whatever goes wrong, the message is marked failed, never stranded)
-        message.status, message.last_error = MailStatus.FAILED, f"{type(error).__name__}: {error}"[:500]
         current_app.logger.warning("mail %s to the outbox's recipient was not sent: %s", message_id,
                                    type(error).__name__)
-        s.commit()
-        return False
-    message.status, message.body = MailStatus.SENT, ""
-    message.sent_at = clock.now()
+        outcome = {"status": MailStatus.FAILED, "last_error": f"{type(error).__name__}: {error}"[:500]}
+    # Only while the claim is still ours: a sender slower than CLAIM_TIMEOUT must not overwrite
+    # what the sender that took the message over recorded.
+    s.execute(update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.status == MailStatus.SENDING,
+                                          OutboxMessage.claimed_at == claim).values(**outcome)
+              .execution_options(synchronize_session=False))
     s.commit()
-    return True
+    return bool(outcome["status"] == MailStatus.SENT)
 
 
 def _smtp_send(url: str, sender: str, message: OutboxMessage) -> None:
@@ -130,7 +146,9 @@ def _smtp_send(url: str, sender: str, message: OutboxMessage) -> None:
     email["To"] = message.to_address
     email["Subject"] = message.subject
     email["Date"] = formatdate(localtime=False)
-    email["Message-ID"] = make_msgid(domain=(parts.hostname or "fanlight.invalid"))
+    # The same for every attempt at one message: a copy sent twice is recognisably one message.
+    host = parts.hostname or "fanlight.invalid"
+    email["Message-ID"] = f"<fanlight-outbox-{message.id}.{message.created_at:%Y%m%d%H%M%S}@{host}>"
     email["Auto-Submitted"] = "auto-generated"
     email.set_content(message.body)
     host, timeout = parts.hostname or "localhost", 20

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
@@ -41,7 +41,8 @@ def _headers(response: Response) -> Response:
     headers["Cross-Origin-Opener-Policy"] = "same-origin"
     headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
     view = current_app.view_functions.get(request.endpoint or "")
-    if request.endpoint != "static" and not getattr(view, "fanlight_cacheable", False):
+    cacheable = getattr(view, "fanlight_cacheable", False) and g.get("user") is None
+    if request.endpoint != "static" and not cacheable:
         # Referrals are sensitive: never keep a private page in a shared computer's cache.
         headers["Cache-Control"] = "no-store"
     return response
@@ -51,7 +52,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def cacheable(view: F) -> F:
-    """Mark a public page that holds nothing private (threshold guidance): a browser may keep it."""
+    """Mark a public page that holds nothing private (threshold guidance): a browser may keep it
+    when nobody is signed in (a signed-in person's copy carries their session's CSRF token)."""
     view.fanlight_cacheable = True  # type: ignore[attr-defined]
     return view
 

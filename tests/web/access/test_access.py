@@ -58,7 +58,7 @@ def test_every_endpoint_declares_a_permission_or_is_on_the_reviewed_public_allow
         elif permission not in PERMISSIONS:
             unknown.append((endpoint, permission))
     assert not undeclared, f"endpoints with no @requires or @public: {undeclared}"
-    assert not unreviewed, f"@public endpoints missing from the reviewed allowlist in tests/web/routes.py: {unreviewed}"
+    assert not unreviewed, f"@public endpoints missing from the reviewed allowlist in tests/support/routes.py: {unreviewed}"
     assert not unknown, f"endpoints requiring a permission no role has: {unknown}"
     assert set(PUBLIC_ENDPOINTS) <= set(app.view_functions), "the allowlist names endpoints that no longer exist"
 

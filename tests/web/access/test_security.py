@@ -67,6 +67,8 @@ def _responses(app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch)
         "sign-in page": (anonymous.get("/sign-in"), True),
         "signed-out htmx 401": (anonymous.get("/your-forms", headers={"HX-Request": "true"}), True),
         "public guidance": (anonymous.get("/guidance/levels-of-need"), False),
+        # the same page carries a signed-in person's CSRF token: never kept by a shared computer
+        "guidance while signed in": (client.get("/guidance/levels-of-need"), True),
         "static file": (anonymous.get("/static/vendor/fanlight.css"), False),
         "htmx fragment": (post_section(client, draft, "about-this-referral", {"immediate_danger": False},
                                        live=True), True),

@@ -6,6 +6,8 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from fanlight.web import db, extensions
 from fanlight.web.definitions import catalogue as catalogue_module
 from fanlight.web.definitions import registry
@@ -63,3 +65,54 @@ def test_a_command_or_the_publishing_request_serves_the_new_publication_at_once(
         catalogue = extensions.catalogue()
         catalogue.refresh(db.session(), force=True)
         assert catalogue.live == newest and _label(catalogue.current(FORM)) == NEW_WORDING
+
+
+def _wait_until(condition, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert condition()
+
+
+def test_a_database_error_while_polling_leaves_the_next_poll_to_try_again(app, monkeypatch):
+    newest = _publish_elsewhere(app)
+    real, calls = registry.texts_of, []
+
+    def busy_once(*args):
+        calls.append(args)
+        if len(calls) == 1:
+            raise RuntimeError("database is locked")
+        return real(*args)
+
+    monkeypatch.setattr(registry, "texts_of", busy_once)
+    with app.app_context():
+        catalogue = extensions.catalogue()
+        catalogue.checked = 0.0
+        with pytest.raises(RuntimeError):
+            catalogue.refresh(db.session())
+        assert catalogue.compiling is None  # not left "compiling" for ever
+        catalogue.checked = 0.0
+        catalogue.refresh(db.session())
+        _wait_until(lambda: catalogue.live == newest)
+
+
+def test_a_publication_that_cannot_be_compiled_is_tried_once_and_the_live_set_stays(app, monkeypatch, caplog):
+    newest = _publish_elsewhere(app)
+    attempts = []
+
+    def broken(*args, **kwargs):
+        attempts.append(args)
+        raise RuntimeError("a bug in the compiler")
+
+    monkeypatch.setattr(catalogue_module, "compiled_set", broken)
+    with app.app_context():
+        catalogue = extensions.catalogue()
+        old = catalogue.live
+        for _ in range(5):
+            catalogue.checked = 0.0
+            catalogue.refresh(db.session())
+            _wait_until(lambda: catalogue.compiling is None)
+        assert (catalogue.live, len(attempts)) == (old, 1)
+        assert newest in catalogue.broken
+        assert _label(catalogue.current(FORM)) == OLD_WORDING
+    assert "cannot be compiled" in caplog.text

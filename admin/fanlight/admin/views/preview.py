@@ -23,18 +23,18 @@ def preview(change_id: int, form_id: str) -> str:
     item = find_change(change_id)
     checks = workflow.check(s, item)
     compiled = checks.definitions.compiled.get(form_id) or abort(404)
-    answers, today = _sample(checks, form_id)
-    evaluation = evaluate(compiled, answers, today=today)
+    answers, day = _sample(checks, form_id)
+    evaluation = evaluate(compiled, answers, today=day) if day else evaluate(compiled, answers, now=clock.now())
     return render_template("admin/preview.html", change=item, compiled=compiled, evaluation=evaluation, answers=answers)
 
 
-def _sample(checks: workflow.Checks, form_id: str) -> tuple[dict[str, Any], datetime.date]:
+def _sample(checks: workflow.Checks, form_id: str) -> tuple[dict[str, Any], datetime.date | None]:
     """The answers of the first complete scenario of the form's definition tests (none if it has
     none), and the day to evaluate them on: the scenario's own `today`, so the preview's ages and
-    date rules are the ones its test expects; otherwise the app's today."""
+    date rules are the ones its test expects (None: now, on the app's clock)."""
     for suite in checks.definitions.test_suites.values():
         if suite.form == form_id:
             for scenario in suite.scenarios:
                 if scenario.expect.get("complete") is True:
-                    return dict(scenario.answers), scenario_day(suite, scenario) or clock.today()
-    return {}, clock.today()
+                    return dict(scenario.answers), scenario_day(suite, scenario)
+    return {}, None

@@ -31,9 +31,9 @@ class ScenarioResult:
         return text
 
 
-def run_suites(definitions: DefinitionSet, today: datetime.date | None = None) -> list[ScenarioResult]:
-    """Run every scenario; one without a `today` of its own (or of its suite's) runs on `today`
-    (default: the real date)."""
+def run_suites(definitions: DefinitionSet, now: datetime.datetime | None = None) -> list[ScenarioResult]:
+    """Run every scenario; one without a `today` of its own (or of its suite's) runs at `now`
+    (default: the real time)."""
     results: list[ScenarioResult] = []
     for suite in definitions.test_suites.values():
         compiled = definitions.compiled.get(suite.form)
@@ -43,7 +43,9 @@ def run_suites(definitions: DefinitionSet, today: datetime.date | None = None) -
                     ScenarioResult(suite.id, scenario.name, scenario.where, (f"unknown form '{suite.form}'",))
                 )
                 continue
-            evaluation = evaluate(compiled, scenario.answers, today=scenario_day(suite, scenario) or today)
+            day = scenario_day(suite, scenario)
+            evaluation = evaluate(compiled, scenario.answers, today=day) if day else evaluate(
+                compiled, scenario.answers, now=now)
             failures = tuple(check(evaluation, scenario.expect))
             results.append(ScenarioResult(suite.id, scenario.name, scenario.where, failures))
     return results

@@ -1,4 +1,4 @@
-"""The rules a new password must meet (hashing, with argon2id, is in auth.py).
+"""The rules a new password must meet (hashing, with argon2id, is in accounts/service.py).
 
 The rules follow NCSC guidance: long rather than complex (12 characters or more, "three
 random words" works well), and never one that is obviously guessable: the email address,

@@ -40,7 +40,7 @@ def for_email(email: str) -> m.Agency | None:
 def uses_form(user: User, form_id: str) -> bool:
     """Whether this person's agency lets its staff use the form. People with no agency (council
     staff created by an administrator) may use every form; an agency that is no longer approved
-    lets its staff use none. (The policy with its audit is access.policies.may_use_form.)"""
+    lets its staff use none. (The policy, with its audit, is access.policies.require_form.)"""
     if not user.agency_id:
         return True
     agency = get(user.agency_id)

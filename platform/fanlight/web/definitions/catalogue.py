@@ -11,6 +11,7 @@ for the drafts and submissions pinned to them.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -24,6 +25,7 @@ from fanlight.engine.definitions import model as m
 
 from . import registry
 
+log = logging.getLogger(__name__)
 POLL_SECONDS = 0.25
 KEEP_PUBLICATIONS = 16  # compiled sets kept in memory; older ones are compiled again on demand
 
@@ -79,8 +81,8 @@ def _uses(form: m.Form) -> set[str]:
 def incremental(old_texts: dict[str, str], old: DefinitionSet, texts: dict[str, str]) -> DefinitionSet | None:
     """`texts` compiled from `old` (the set of `old_texts`), or None where the whole set must be compiled.
 
-    The publication was checked whole when it was published (changes.publish refuses one with
-    a problem), so only what is compiled again is checked again here.
+    The publication was checked whole when it was published (the workflow refuses one with a
+    problem), so only what is compiled again is checked again here.
     """
     if old.problems:
         return None
@@ -165,12 +167,16 @@ class Catalogue:
             background = not force and self.live is not None  # the very first set is needed now
             if background:
                 self.compiling = newest
-        texts = registry.texts_of(s, newest)
-        if background:
-            threading.Thread(target=self._adopt, args=(newest, texts, base), name=f"fanlight-compile-{newest}",
-                             daemon=True).start()
-        else:
-            self._adopt(newest, texts, base)
+        try:
+            texts = registry.texts_of(s, newest)
+            if background:
+                threading.Thread(target=self._adopt, args=(newest, texts, base), name=f"fanlight-compile-{newest}",
+                                 daemon=True).start()
+                return
+        except BaseException:
+            self._done(newest)  # the next poll tries again (a database that was briefly busy)
+            raise
+        self._adopt(newest, texts, base)
 
     def _adopt(self, newest: int, texts: dict[str, str], base: tuple[dict[str, str], DefinitionSet] | None) -> None:
         try:
@@ -178,10 +184,19 @@ class Catalogue:
                 with self.lock:
                     if self.live is None or newest > self.live:
                         self.live, self.live_texts = newest, texts
-        finally:
+        except Exception:
+            # Compiling is pure: what fails once fails every time. Keep serving the live set, say so
+            # once, and do not compile this publication again (a newer one is followed as usual).
+            log.exception("publication %s cannot be compiled; still serving publication %s", newest, self.live)
             with self.lock:
-                if self.compiling == newest:
-                    self.compiling = None
+                self.broken.add(newest)
+        finally:
+            self._done(newest)
+
+    def _done(self, newest: int) -> None:
+        with self.lock:
+            if self.compiling == newest:
+                self.compiling = None
 
     def publication(self, s: Session | None, publication_id: int, *, texts: dict[str, str] | None = None,
                     base: tuple[dict[str, str], DefinitionSet] | None = None) -> DefinitionSet | None:

@@ -17,6 +17,11 @@ class _States(StrEnum):
     def may_become(self, to: str) -> bool:
         return str(to) in self.moves().get(self.value, frozenset())
 
+    @classmethod
+    def sources(cls, to: str) -> tuple[str, ...]:
+        """Every state that may become `to`: the WHERE of a compare-and-set move."""
+        return tuple(sorted(state for state, targets in cls.moves().items() if str(to) in targets))
+
     @property
     def label(self) -> str:
         """How the state reads on a page."""
@@ -68,9 +73,9 @@ class MailStatus(_States):
     """A message in the outbox.
 
     OUTBOX: kept, not sent (no SMTP configured). PENDING: waiting to be sent. SENDING: claimed
-    by one sender; a claim older than the claim timeout counts as failed (the sender died or
-    hit something unexpected), so no message is stranded. SENT and FAILED as they say; a
-    FAILED message is tried again until its attempts run out.
+    by one sender; a claim older than the claim timeout counts as failed (the sender died), so
+    no message is stranded. SENT and FAILED as they say; a FAILED message is tried again until
+    its attempts run out.
     """
 
     OUTBOX = "outbox"
@@ -84,6 +89,6 @@ class MailStatus(_States):
         return {
             cls.PENDING: frozenset({cls.SENDING}),
             cls.FAILED: frozenset({cls.SENDING}),
-            cls.SENDING: frozenset({cls.SENT, cls.FAILED, cls.SENDING}),  # a stale claim is taken again
+            cls.SENDING: frozenset({cls.SENT, cls.FAILED}),
         }
 

@@ -58,8 +58,8 @@ class DraftPage:
 
 
 def evaluate_now(compiled: CompiledForm, answers: dict[str, Any]) -> Evaluation:
-    """An evaluation as of the app's clock (its `today` for ages and date rules)."""
-    return evaluate(compiled, answers, today=clock.today())
+    """An evaluation as of the app's clock: its moment for `max: now` and its day for ages."""
+    return evaluate(compiled, answers, now=clock.now())
 
 
 def as_sent(submission: Submission) -> Evaluation:

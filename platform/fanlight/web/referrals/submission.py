@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from flask import Response, redirect, render_template, url_for
-from werkzeug.wrappers import Response as Redirect
+from werkzeug.wrappers import Response as Redirect  # what redirect() returns
 
 from fanlight.renderers import casenote
 
