@@ -8,6 +8,7 @@ Role checks per route are the permissions table's; these are the checks per reco
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TypeVar
 
 from flask import abort
@@ -60,34 +61,26 @@ def _record(model: type[R], record_id: str) -> R | None:
     return db.session().get(model, record_id)
 
 
+def _own(model: type[R], record_id: str, may: Callable[[User, R], bool], what: str) -> R:
+    record = _record(model, record_id)
+    if record is None:
+        abort(404)
+    if not may(signed_in_user(), record):
+        denied(f"{what} {record_id}")  # someone else's: say nothing about it, but record the attempt
+        abort(404)
+    return record
+
+
 def own_draft(draft_id: str) -> Draft:
-    draft = _record(Draft, draft_id)
-    if draft is None:
-        abort(404)
-    if not can_use_draft(signed_in_user(), draft):
-        denied(f"draft {draft_id}")  # someone else's: say nothing about it, but record the attempt
-        abort(404)
-    return draft
+    return _own(Draft, draft_id, can_use_draft, "draft")
 
 
 def own_submission(submission_id: str) -> Submission:
-    submission = _record(Submission, submission_id)
-    if submission is None:
-        abort(404)
-    if not can_see_submission(signed_in_user(), submission):
-        denied(f"submission {submission_id}")
-        abort(404)
-    return submission
+    return _own(Submission, submission_id, can_see_submission, "submission")
 
 
 def own_attachment(attachment_id: str) -> Attachment:
-    attachment = _record(Attachment, attachment_id)
-    if attachment is None:
-        abort(404)
-    if not can_download(signed_in_user(), attachment):
-        denied(f"attachment {attachment_id}")
-        abort(404)
-    return attachment
+    return _own(Attachment, attachment_id, can_download, "attachment")
 
 
 def require_form(form_id: str) -> None:
