@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +16,7 @@ import pytest
 from fanlight.engine import load_definitions, load_texts
 from fanlight.engine.problems import CODES, Problem
 from tests.helpers import form_yaml, problems_of
+from tests.support.cli import fanlight
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "invalid"
@@ -147,17 +146,6 @@ def test_done_when_a_wrong_constraint_type_is_reported():
 # The CLI -----------------------------------------------------------------------------------
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "platform"), os.environ.get("PYTHONPATH", "")])}
-    return subprocess.run(
-        [sys.executable, "-m", "fanlight.engine.cli", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-        env=env,
-        timeout=60,
-    )
 
 
 CLI_CASES = [
@@ -175,7 +163,7 @@ CLI_CASES = [
 def test_definitions_check_prints_one_line_per_problem_and_exits_one(name):
     fixture = BY_NAME[name]
 
-    result = _cli("definitions", "check", str(fixture.path.relative_to(ROOT)))
+    result = fanlight("definitions", "check", str(fixture.path.relative_to(ROOT)))
 
     assert result.returncode == 1
     lines = result.stdout.splitlines()
@@ -188,7 +176,7 @@ def test_definitions_check_prints_one_line_per_problem_and_exits_one(name):
 
 
 def test_definitions_check_over_the_whole_fixture_folder_reports_every_fixtures_problem():
-    result = _cli("definitions", "check", str(FIXTURES.relative_to(ROOT)))
+    result = fanlight("definitions", "check", str(FIXTURES.relative_to(ROOT)))
 
     assert result.returncode == 1
     lines = result.stdout.splitlines()
@@ -201,7 +189,7 @@ def test_definitions_check_over_the_whole_fixture_folder_reports_every_fixtures_
 
 
 def test_definitions_check_on_a_missing_path_fails_cleanly():
-    result = _cli("definitions", "check", "no/such/folder")
+    result = fanlight("definitions", "check", "no/such/folder")
 
     assert result.returncode == 1
     assert result.stdout == ""
@@ -210,7 +198,7 @@ def test_definitions_check_on_a_missing_path_fails_cleanly():
 
 
 def test_definitions_check_on_the_bundled_definitions_is_clean():
-    result = _cli("definitions", "check", "definitions")
+    result = fanlight("definitions", "check", "definitions")
 
     assert result.returncode == 0, result.stdout
     assert result.stdout.startswith("OK: ")
@@ -293,7 +281,7 @@ def test_a_control_character_in_a_file_is_a_problem_not_a_crash(text):
 def test_a_control_character_in_a_file_on_disk_is_a_problem_not_a_crash(tmp_path):
     (tmp_path / "f.yaml").write_text("kind: form\nid: a\x1fb\n", encoding="utf-8")
 
-    result = _cli("definitions", "check", str(tmp_path))
+    result = fanlight("definitions", "check", str(tmp_path))
 
     assert result.returncode == 1
     assert "Traceback" not in result.stdout + result.stderr

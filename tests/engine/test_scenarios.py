@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 from fanlight.engine.testing import run_suites
 from tests.helpers import load, problems_of
+from tests.support.cli import fanlight
 
 FORM = """\
     kind: form
@@ -220,23 +218,12 @@ def _write(folder: Path, files: dict[str, str]) -> None:
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "platform"), os.environ.get("PYTHONPATH", "")])}
-    return subprocess.run(
-        [sys.executable, "-m", "fanlight.engine.cli", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-        env=env,
-        timeout=60,
-    )
 
 
 def test_the_cli_runs_passing_scenarios_and_exits_zero(tmp_path):
     _write(tmp_path, {**FILES, "tests/t.yaml": PASSING})
 
-    result = _cli("definitions", "test", str(tmp_path))
+    result = fanlight("definitions", "test", str(tmp_path))
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines()[-1] == "4 passed, 0 failed"
@@ -246,7 +233,7 @@ def test_the_cli_runs_passing_scenarios_and_exits_zero(tmp_path):
 def test_the_cli_reports_failing_scenarios_and_exits_one(tmp_path):
     _write(tmp_path, {**FILES, "tests/t.yaml": FAILING})
 
-    result = _cli("definitions", "test", str(tmp_path))
+    result = fanlight("definitions", "test", str(tmp_path))
 
     assert result.returncode == 1
     assert result.stdout.splitlines()[-1] == "0 passed, 5 failed"
@@ -258,7 +245,7 @@ def test_the_cli_reports_failing_scenarios_and_exits_one(tmp_path):
 def test_the_cli_refuses_to_run_scenarios_over_broken_definitions(tmp_path):
     _write(tmp_path, {**FILES, "tests/t.yaml": PASSING.replace("form: cause-for-concern", "form: cause-for-concrn")})
 
-    result = _cli("definitions", "test", str(tmp_path))
+    result = fanlight("definitions", "test", str(tmp_path))
 
     assert result.returncode == 1
     assert " REF006 " in result.stderr
