@@ -24,8 +24,8 @@ from .accounts import register as register_accounts
 from .accounts import sessions, sign_in
 from .config import default_config
 from .definitions.catalogue import Catalogue
+from .files import uploads
 from .referrals import register as register_referrals
-from .referrals import uploads
 
 
 def _renderers_folder() -> Path:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from fanlight.web.files.scanning import EICAR
 from fanlight.web.models import Attachment
-from fanlight.web.referrals.scanning import EICAR
 from tests.support.factories import (
     PDF,
     REPO,

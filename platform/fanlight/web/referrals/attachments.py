@@ -14,9 +14,10 @@ from ..access import policies
 from ..access.guard import signed_in_user
 from ..access.permissions import requires
 from ..errors import Conflict
+from ..files import uploads
 from ..models import Attachment
 from . import blueprint as bp
-from . import drafts, uploads
+from . import drafts
 from .context import DraftPage, posted_revision
 from .sections import live_draft, section_page
 
