@@ -169,6 +169,30 @@ def test_signing_in_starts_a_new_session(app, teacher):
     assert client.get("/your-forms").status_code == 200
 
 
+def _sign_in_cookie(client: FlaskClient, user: Any, **choices: str) -> str:
+    page = client.get("/sign-in")
+    response = client.post("/sign-in", data={"email": user.email, "password": user.password,
+                                             "csrf_token": csrf_from(page.get_data(as_text=True)), **choices})
+    assert response.status_code == 302
+    return next(v for k, v in response.headers.items() if k == "Set-Cookie" and v.startswith("session="))
+
+
+def test_on_a_shared_computer_the_session_ends_when_the_browser_closes(app, teacher):
+    """Item 9: by default the cookie has no expiry, so closing the browser signs the person out."""
+    page = app.test_client().get("/sign-in").get_data(as_text=True)
+    assert "Keep me signed in on this device" in page and "shared computer" in page
+    cookie = _sign_in_cookie(app.test_client(), teacher)
+    assert "Expires=" not in cookie and "Max-Age=" not in cookie
+
+
+def test_a_person_may_choose_to_stay_signed_in_on_their_own_device(app, teacher, clock):
+    client = app.test_client()
+    cookie = _sign_in_cookie(client, teacher, remember="y")
+    assert "Expires=" in cookie
+    clock.advance(31 * 60)  # the idle limit holds whatever was chosen
+    assert client.get("/your-forms").status_code == 302
+
+
 def test_each_sign_in_gets_a_different_session(app, teacher):
     first, second = app.test_client(), app.test_client()
     sign_in(first, teacher)

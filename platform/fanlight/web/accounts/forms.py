@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from wtforms import EmailField, Field, Form, PasswordField, StringField
+from wtforms import BooleanField, EmailField, Field, Form, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 from ..errors import FormError
@@ -30,6 +30,8 @@ def email_field(label: str = "Email address") -> EmailField:
 class SignInForm(FlaskForm):
     email = email_field()
     password = PasswordField("Password", validators=[DataRequired("Enter your password"), Length(max=1000)])
+    # Off unless chosen: on a shared computer the session must end when the browser closes.
+    remember = BooleanField("Keep me signed in on this device")
 
 
 class EmailForm(FlaskForm):

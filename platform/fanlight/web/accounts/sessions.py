@@ -50,15 +50,19 @@ def identify() -> tuple[User | None, int | None, str]:
     return user, None, ""
 
 
-def start(user: User) -> str | None:
+def start(user: User, *, remember: bool = False) -> str | None:
     """A fresh session for this person (nothing of the signed-out one carries over); returns the
-    id of answers they had held on this browser before signing in, if any."""
+    id of answers they had held on this browser before signing in, if any.
+
+    The cookie ends when the browser closes (a shared computer in a school office) unless the
+    person chose to stay signed in on this device; the idle and absolute limits hold either way.
+    """
     held = session.get("held")
     session.clear()
     user.session_nonce = secrets.token_hex(32)
     now = clock.current().timestamp()
     session.update(user_id=user.id, nonce=user.session_nonce, signed_in_at=now, seen_at=now)
-    session.permanent = True
+    session.permanent = remember
     return held if isinstance(held, str) else None
 
 

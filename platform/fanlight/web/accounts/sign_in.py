@@ -53,7 +53,7 @@ def sign_in() -> Any:
         lockout.clear(s, email)
         if not user.verified:
             return _unverified(form, user)
-        return _start_session(user)
+        return _start_session(user, remember=bool(form.remember.data))
     if user is None:
         password_ok(None, text(form.password))  # same work either way: no account enumeration by timing
     after = lockout.failed(s, email)
@@ -100,8 +100,8 @@ def _unverified(form: SignInForm, user: User) -> tuple[str, int]:
     return render_template("pages/accounts/sign_in.html", form=form), 403
 
 
-def _start_session(user: User) -> Response:
-    held = sessions.start(user)
+def _start_session(user: User, *, remember: bool) -> Response:
+    held = sessions.start(user, remember=remember)
     audit("sign_in", user=user)
     target = _safe_next(request.args.get("next")) or landing_for(user)
     if held is not None:
