@@ -135,3 +135,22 @@ def test_required_if_must_be_a_condition():
 
     assert len(problems) == 1
     assert " EXP003 " in problems[0]
+
+
+@pytest.mark.parametrize(("label", "shown"), [
+    ("Date of birth (dd_mm_yyyy)", "Date of birth (dd_mm_yyyy)"),
+    ("Number of children aged > 5", "Number of children aged > 5"),
+    ("Hours * days worked", "Hours * days worked"),
+    ("Has the child been *seen* today?", "Has the child been seen today?"),
+    ("Read the [threshold guidance](https://example.org/t) first", "Read the threshold guidance first"),
+])
+def test_an_error_message_names_the_question_as_the_page_shows_it(label, shown):
+    """Stars, underscores and `>` in a label reach the message unless they are Markdown marks."""
+    form = compile_yaml(form_yaml(f"""
+        - id: q
+          type: text
+          label: {label!r}
+          required: true
+        """))
+    [error] = run(form, {}).errors
+    assert error.message == f"Enter an answer to “{shown}”"

@@ -29,9 +29,30 @@ _CLASSES = {
 }
 
 
+_URL_IGNORED = str.maketrans("", "", "\t\n\r")
+
+
+def safe_link(href: str) -> bool:
+    """A link a definition may hold: https, mailto or tel, or a path on this site.
+
+    nh3's scheme allowlist lets any URL without a scheme through, and a browser reads
+    `//evil.example` (or `/\\evil.example`) as a link to another site.
+    """
+    target = href.translate(_URL_IGNORED).strip().lower()  # browsers drop tabs and newlines from URLs
+    if target.startswith(("mailto:", "tel:")):
+        return True
+    if target.startswith("https://"):
+        return len(target) > len("https://") and "\\" not in target
+    return target.startswith(("/", "#")) and not target.startswith(("//", "/\\")) and "\\" not in target
+
+
+def _links_only_safe(tag: str, attribute: str, value: str) -> str | None:
+    return None if tag == "a" and attribute == "href" and not safe_link(value) else value
+
+
 def _clean(html: str, tags: set[str]) -> str:
     cleaned = nh3.clean(html, tags=tags, attributes=_ATTRIBUTES, url_schemes={"https", "mailto", "tel"},
-                        link_rel="noopener noreferrer")
+                        link_rel="noopener noreferrer", attribute_filter=_links_only_safe)
     for plain, styled in _CLASSES.items():
         cleaned = cleaned.replace(plain, styled)
     return cleaned
