@@ -7,6 +7,9 @@ fanlight definitions diff OLD NEW [--json] [--definitions PATH]
                                       ran, changes or not; 2 bad usage, unreadable paths or problems
 fanlight evaluate FORM_ID --answers FILE|- [--definitions PATH] [--today YYYY-MM-DD]
                                       JSON; exit 0 complete, 1 not complete, 2 bad usage or input
+fanlight calendar due RECEIVED_AT [--calendar FILE] [--json]
+                                      the due time (ISO 8601) on one line, or a JSON object of
+                                      received_at, due_at and skipped; exit 0, 2 bad time or calendar
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from . import evaluate, load_definitions
+from .calendar import CalendarError, due_at
 from .definitions.loader import DefinitionSet, definition_files, load_documents
 from .definitions.source import SourceDocument, read_source
 from .diff import diff_definitions
@@ -28,6 +32,7 @@ from .problems import Where
 from .testing import run_suites
 
 DEFAULT_DEFINITIONS = "definitions"
+DEFAULT_CALENDAR = os.path.join("definitions", "calendar", "front-door.yaml")
 MAX_ANSWERS_BYTES = 5_000_000
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -71,6 +76,31 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--definitions", default=DEFAULT_DEFINITIONS, metavar="PATH")
     ev.add_argument("--today", type=_iso_date, metavar="YYYY-MM-DD", help="pin today's date (default: today, UTC)")
     ev.set_defaults(handler=_evaluate)
+
+    calendar = commands.add_parser("calendar", help="the one-working-day decision clock")
+    clock = calendar.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    due = clock.add_parser(
+        "due",
+        help="when a decision on next steps is due: one working day after receipt",
+        description="Print when a decision on a contact received at RECEIVED_AT is due (ISO 8601, in the "
+        "calendar's time zone). Received during working hours: the same time on the next working day; "
+        "at any other time: closing time on the first working day that opens after it. The days "
+        "skipped, and why, are explained on stderr (and in --json).",
+    )
+    due.add_argument(
+        "received_at", metavar="RECEIVED_AT", type=_received_at,
+        help="when the contact was received: ISO 8601 with a UTC offset, e.g. 2026-12-24T15:00:00+00:00",
+    )
+    due.add_argument(
+        "--calendar", default=DEFAULT_CALENDAR, metavar="FILE",
+        help=f"the calendar definition (default: {DEFAULT_CALENDAR}, relative to the current folder)",
+    )
+    due.add_argument(
+        "--json", action="store_true",
+        help='print {"received_at", "due_at", "skipped": [{"date", "reason"}]} (times ISO 8601 with their '
+        "offset, dates YYYY-MM-DD)",
+    )
+    due.set_defaults(handler=_calendar_due)
     return parser
 
 
@@ -79,6 +109,18 @@ def _iso_date(text: str) -> datetime.date:
         return datetime.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date in the form YYYY-MM-DD: {text!r}") from None
+
+
+def _received_at(text: str) -> datetime.datetime:
+    try:
+        value = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        value = None
+    if value is None or value.utcoffset() is None:
+        raise argparse.ArgumentTypeError(
+            f"not a date and time in ISO 8601 with a UTC offset (e.g. 2026-12-24T15:00:00+00:00): {text!r}"
+        )
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -243,6 +285,40 @@ def _evaluate(args: argparse.Namespace) -> int:
     evaluation = evaluate(compiled, answers, today=args.today)
     print(json.dumps(evaluation.to_json(), indent=2, ensure_ascii=False))
     return EXIT_OK if evaluation.complete else EXIT_FAILED
+
+
+def _calendar_due(args: argparse.Namespace) -> int:
+    path: str = args.calendar
+    if not os.path.isfile(path):
+        what = "is a folder, not a calendar file" if os.path.isdir(path) else "no such calendar file"
+        print(f"fanlight: {what}: {path}", file=sys.stderr)
+        return EXIT_USAGE
+    loaded = load_definitions(path)
+    other = next((d.kind for d in loaded.all() if d.kind != "calendar"), None)
+    if other is not None and not loaded.calendars:
+        print(f"fanlight: {path} is a {other} definition, not a calendar (kind: calendar)", file=sys.stderr)
+        return EXIT_USAGE
+    for problem in loaded.problems:
+        print(problem, file=sys.stderr)
+    if loaded.problems:
+        print(f"fanlight: the calendar {path} has {len(loaded.problems)} problem(s)", file=sys.stderr)
+        return EXIT_USAGE
+    calendar = next(iter(loaded.calendars.values()), None)
+    if calendar is None:
+        print(f"fanlight: {path} is not a calendar definition (kind: calendar)", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        due = due_at(calendar, args.received_at)
+    except CalendarError as error:
+        print(f"fanlight: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.json:
+        print(json.dumps(due.to_json(), indent=2, ensure_ascii=False))
+    else:
+        print(due.due_at.isoformat())
+        for line in due.explanation():
+            print(f"fanlight: {line}", file=sys.stderr)
+    return EXIT_OK
 
 
 def _read_answers(source: str) -> dict[str, Any] | str:

@@ -14,6 +14,7 @@ its form, so one that moves is `field_moved`, not removed and added. Paths
     <section>/<repeat>/<field>      a field inside a repeat
     rules/<rule>                    a rule of a ruleset
     levels/<n>  domains/<id>  indicators/<id>      parts of a thresholds definition
+    timezone  working_days  opens  closes  bank_holidays  closures/<date>    a calendar's keys
     .../options/<value>             an option of a field, or of a shared option list
 
 When the kind alone does not say which attribute changed, the attribute is the last
@@ -138,6 +139,7 @@ def diff_definitions(old: DefinitionSet, new: DefinitionSet) -> list[Change]:
         *_group(old.rulesets, new.rulesets, _ruleset, 1),
         *_group(old.thresholds, new.thresholds, _thresholds, 2),
         *_group(old.option_lists, new.option_lists, _option_list, 3),
+        *_group(old.calendars, new.calendars, _calendar, 4),
     ]
     return [change for _, changes in sorted(groups, key=lambda g: g[0]) for change in changes]
 
@@ -219,6 +221,7 @@ def _form(diff: _Diff, old: m.Form | None, new: m.Form | None) -> None:
     before, after = old or _NO_FORM, new or _NO_FORM
     diff.emit("rule_changed", "rulesets", before.rulesets, after.rulesets)
     diff.emit("rule_changed", "thresholds", before.thresholds, after.thresholds)
+    diff.emit("constraint_changed", "retention", before.retention.to_json(), after.retention.to_json())
     old_sections = {s.id: s for s in reversed(before.sections)}
     new_sections = {s.id: s for s in reversed(after.sections)}
     section_places = (_places("", before.sections), _places("", after.sections))
@@ -423,6 +426,29 @@ def _indicators(diff: _Diff, before: Sequence[m.Indicator], after: Sequence[m.In
 def _option_list(diff: _Diff, old: m.OptionList | None, new: m.OptionList | None) -> None:
     _header(diff, old, new)
     _options(diff, "options", old.options if old else (), new.options if new else ())
+
+
+def _calendar(diff: _Diff, old: m.Calendar | None, new: m.Calendar | None) -> None:
+    """Each key as the file says it (`opens`, `working_days`...), and each closure by its date."""
+    _header(diff, old, new)
+    before, after = _calendar_keys(old), _calendar_keys(new)
+    for key in ("timezone", "working_days", "opens", "closes", "bank_holidays"):
+        diff.emit("constraint_changed", key, before.get(key), after.get(key))
+    was, now = (c.closures if c else {} for c in (old, new))
+    for day in sorted(was.keys() | now.keys()):
+        diff.emit("constraint_changed", f"closures/{day.isoformat()}", was.get(day), now.get(day))
+
+
+def _calendar_keys(c: m.Calendar | None) -> dict[str, Any]:
+    if c is None:
+        return {}
+    return {
+        "timezone": c.timezone,
+        "working_days": [m.WEEKDAYS[d] for d in sorted(c.working_days)],
+        "opens": f"{c.opens:%H:%M}",
+        "closes": f"{c.closes:%H:%M}",
+        "bank_holidays": c.bank_holidays,
+    }
 
 
 # summaries: what an added or removed node was (its attributes that are set, id aside)

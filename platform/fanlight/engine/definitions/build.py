@@ -7,7 +7,10 @@ so that one run reports its expression and reference problems too.
 from __future__ import annotations
 
 import datetime
+import difflib
 import hashlib
+import string
+import zoneinfo
 from typing import Any
 
 from yaml.nodes import ScalarNode
@@ -122,11 +125,31 @@ class Builder:
         ]
         rulesets = [r for r in _list(data.get("rulesets")) if isinstance(r, str)]
         thresholds = data.get("thresholds") if isinstance(data.get("thresholds"), str) else None
-        form = m.Form(**self.header(data), sections=sections, rulesets=rulesets, thresholds=thresholds)
+        form = m.Form(**self.header(data), sections=sections, rulesets=rulesets, thresholds=thresholds,
+                      retention=self.retention(data.get("retention")))
         form.rulesets_where = self.where("rulesets")
         form.thresholds_where = self.where("thresholds")
         self._check_unique_ids(form)
         return form
+
+    def retention(self, data: Any) -> m.Retention:
+        """A form's `retention:` block (its shape is the schema's); what it leaves out keeps the default."""
+        block: dict[str, Any] = data if isinstance(data, dict) else {}
+        drafts: dict[str, Any] = block["drafts"] if isinstance(block.get("drafts"), dict) else {}
+        submissions: dict[str, Any] = block["submissions"] if isinstance(block.get("submissions"), dict) else {}
+        remind, delete = _days(drafts.get("remind_after_days")), _days(drafts.get("delete_after_days"))
+        if remind is not None and delete is not None and remind >= delete:
+            self.problems.add(
+                self.where("retention", "drafts", "remind_after_days"),
+                "DEF009",
+                f"'remind_after_days' ({remind}) is not before 'delete_after_days' ({delete}): "
+                "the reminder must come before the draft is deleted",
+            )
+        return m.Retention(
+            draft_remind_after_days=remind or m.DRAFT_REMIND_AFTER_DAYS,
+            draft_delete_after_days=delete or m.DRAFT_DELETE_AFTER_DAYS,
+            submission_delete_after_days=_days(submissions.get("delete_after_days")),
+        )
 
     def section(self, data: dict[str, Any], path: tuple[str | int, ...]) -> m.Section:
         fields = self.fields(data.get("fields"), (*path, "fields"), in_repeat=False)
@@ -364,6 +387,63 @@ class Builder:
             forms_where=self.where("forms"),
         )
 
+    # calendars -----------------------------------------------------------------------
+
+    def calendar(self, data: dict[str, Any]) -> m.Calendar:
+        """A calendar; what it leaves out keeps the default (Monday to Friday, 09:00-17:00, Europe/London)."""
+        calendar = m.Calendar(**self.header(data))
+        days = [m.WEEKDAYS.index(d) for d in _list(data.get("working_days")) if d in m.WEEKDAYS]
+        calendar.working_days = frozenset(days) if "working_days" in data else calendar.working_days
+        if isinstance(data.get("bank_holidays"), str) and data["bank_holidays"] in m.BANK_HOLIDAY_REGIONS:
+            calendar.bank_holidays = data["bank_holidays"]
+        calendar.timezone = self._timezone(data.get("timezone")) or calendar.timezone
+        opens, closes = _clock_time(data.get("opens")), _clock_time(data.get("closes"))
+        calendar.opens, calendar.closes = opens or calendar.opens, closes or calendar.closes
+        both_read = (opens or "opens" not in data) and (closes or "closes" not in data)
+        if both_read and calendar.closes <= calendar.opens:
+            at = "closes" if "closes" in data else "opens"
+            self.problems.add(
+                self.where(at),
+                "DEF009",
+                f"'closes' ({calendar.closes:%H:%M}) is not after 'opens' ({calendar.opens:%H:%M}): "
+                "a working day must have working hours",
+            )
+        calendar.closures = self._closures(_list(data.get("closures")))
+        return calendar
+
+    def _closures(self, data: list[Any]) -> dict[datetime.date, str]:
+        closures: dict[datetime.date, str] = {}
+        lines: dict[datetime.date, int] = {}
+        for i, closure in enumerate(data):
+            if not isinstance(closure, dict) or not isinstance(closure.get("date"), str):
+                continue
+            if _looks_like_a_date(closure["date"]):  # otherwise the schema says so
+                self._check_date(closure["date"], ("closures", i, "date"))
+            day = _parse_bound(closure["date"], "date")
+            if not isinstance(day, datetime.date):
+                continue
+            where = self.where("closures", i, "date")
+            if day in closures:
+                self.problems.add(
+                    where, "REF001", f"closure date {day.isoformat()} is already listed on line {lines[day]}"
+                )
+            else:
+                closures[day], lines[day] = str(closure.get("reason", "")), where.line
+        return closures
+
+    def _timezone(self, value: Any) -> str | None:
+        """The time zone name if the tz database knows it (the schema has checked its form)."""
+        if not isinstance(value, str) or not _looks_like_a_zone(value):
+            return None
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+            close = difflib.get_close_matches(value, sorted(zoneinfo.available_timezones()), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            self.problems.add(self.where("timezone"), "DEF004", f"timezone: unknown time zone '{value}'{hint}")
+            return None
+        return value
+
     def options(self, data: dict[str, Any]) -> m.OptionList:
         return m.OptionList(**self.header(data), options=self.option_list(_list(data.get("options")), ("options",)))
 
@@ -443,5 +523,41 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _days(value: Any) -> int | None:
+    """A whole number of days of at least 1 (anything else is the schema's to report)."""
+    days = _int(value)
+    return days if days is not None and days >= 1 else None
+
+
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
+
+
+_ZONE_CHARACTERS = frozenset(string.ascii_letters + string.digits + "_+-")
+
+
+def _looks_like_a_zone(value: str) -> bool:
+    """As calendar.schema.json's pattern says: letters, digits, _ + - in parts joined by /."""
+    parts = value.split("/")
+    return (
+        len(value) <= 64
+        and value[:1].isascii()
+        and value[:1].isalpha()
+        and all(part and set(part) <= _ZONE_CHARACTERS for part in parts)
+    )
+
+
+def _looks_like_a_date(value: str) -> bool:
+    """YYYY-MM-DD in form (whether it is a real date is checked after)."""
+    digits = value[:4] + value[5:7] + value[8:]
+    return len(value) == 10 and value[4] == value[7] == "-" and digits.isascii() and digits.isdigit()
+
+
+def _clock_time(value: Any) -> datetime.time | None:
+    """'HH:MM' as a time; anything else is the schema's to report."""
+    if not isinstance(value, str) or len(value) != 5 or value[2] != ":":
+        return None
+    try:
+        return datetime.time.fromisoformat(value)
+    except ValueError:
+        return None

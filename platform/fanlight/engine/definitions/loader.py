@@ -33,6 +33,7 @@ class DefinitionSet:
     option_lists: dict[str, m.OptionList] = field(default_factory=dict)
     test_suites: dict[str, m.TestSuite] = field(default_factory=dict)
     agencies: dict[str, m.Agency] = field(default_factory=dict)
+    calendars: dict[str, m.Calendar] = field(default_factory=dict)
     compiled: dict[str, CompiledForm] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     files: int = 0
@@ -49,6 +50,7 @@ class DefinitionSet:
             self.option_lists,
             self.test_suites,
             self.agencies,
+            self.calendars,
         ]
         return [d for group in groups for d in group.values()]
 
@@ -113,6 +115,7 @@ def _build(doc: SourceDocument, result: DefinitionSet, problems: Problems) -> No
         "options": builder.options,
         "tests": builder.tests,
         "agency": builder.agency,
+        "calendar": builder.calendar,
     }[kind](doc.data)
     problems.extend(builder.problems)
     groups: dict[str, dict[str, Any]] = {
@@ -122,6 +125,7 @@ def _build(doc: SourceDocument, result: DefinitionSet, problems: Problems) -> No
         "options": result.option_lists,
         "tests": result.test_suites,
         "agency": result.agencies,
+        "calendar": result.calendars,
     }
     group = groups[kind]
     if built.id in group:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from dataclasses import field as _field
 from typing import Any
@@ -134,6 +135,30 @@ class Definition:
         return Where(self.path)
 
 
+# How long a form's records are kept when its definition says nothing (docs/definition-language.md,
+# "Retention"): a draft untouched for 21 days gets a reminder and is deleted at 28; a submission
+# is kept until the council sets a period.
+DRAFT_REMIND_AFTER_DAYS = 21
+DRAFT_DELETE_AFTER_DAYS = 28
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    """A form's retention periods, in days: drafts from their last save, submissions from sending."""
+
+    draft_remind_after_days: int = DRAFT_REMIND_AFTER_DAYS
+    draft_delete_after_days: int = DRAFT_DELETE_AFTER_DAYS
+    submission_delete_after_days: int | None = None  # None: kept (no deletion unless the council sets it)
+
+    def to_json(self) -> dict[str, Any]:
+        """As the `retention:` block says it (the semantic diff shows it this way)."""
+        return {
+            "drafts": {"remind_after_days": self.draft_remind_after_days,
+                       "delete_after_days": self.draft_delete_after_days},
+            "submissions": {"delete_after_days": self.submission_delete_after_days},
+        }
+
+
 @dataclass(slots=True)
 class Form(Definition):
     sections: list[Section] = _field(default_factory=list)
@@ -141,6 +166,7 @@ class Form(Definition):
     rulesets_where: Where | None = None
     thresholds: str | None = None
     thresholds_where: Where | None = None
+    retention: Retention = Retention()
 
     def top_fields(self) -> list[Field]:
         return [f for s in self.sections for f in s.fields]
@@ -213,6 +239,31 @@ class Agency(Definition):
     email_domains: tuple[str, ...] = ()
     forms: tuple[str, ...] = ()
     forms_where: Where | None = None
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")  # date.weekday() order
+# The `bank_holidays:` regions (GOV.UK's names) and their subdivisions in the `holidays` library.
+BANK_HOLIDAY_REGIONS: dict[str, str] = {"england-and-wales": "ENG", "scotland": "SCT", "northern-ireland": "NIR"}
+
+
+@dataclass(frozen=True, slots=True)
+class Closure:
+    """A whole day the council is closed, besides bank holidays."""
+
+    date: datetime.date
+    reason: str
+
+
+@dataclass(slots=True)
+class Calendar(Definition):
+    """The front door's working days and hours (docs/definition-language.md, "Calendars")."""
+
+    timezone: str = "Europe/London"
+    working_days: frozenset[int] = frozenset(range(5))  # date.weekday() numbers: Monday 0 to Friday 4
+    opens: datetime.time = datetime.time(9)
+    closes: datetime.time = datetime.time(17)
+    bank_holidays: str = "england-and-wales"
+    closures: dict[datetime.date, str] = _field(default_factory=dict)  # date -> reason
 
 
 @dataclass(slots=True)

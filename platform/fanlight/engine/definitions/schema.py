@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import json
 from functools import cache
@@ -14,7 +15,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from ..problems import Problems
 from .source import SourceDocument
 
-KINDS = ("form", "ruleset", "thresholds", "options", "tests", "agency")
+KINDS = ("form", "ruleset", "thresholds", "options", "tests", "agency", "calendar")
 
 
 @cache
@@ -74,7 +75,9 @@ def _report(doc: SourceDocument, error: ValidationError, problems: Problems) -> 
             hint = _did_you_mean(str(key), allowed)
             problems.add(doc.key_where([*path, key]), "DEF003", f"{dotted or 'file'}: unknown key '{key}'{hint}")
     elif validator == "type":
-        problems.add(where, "DEF002", f"{dotted}: {_value(error.instance)} is not {_type_words(expected)}")
+        problems.add(
+            where, "DEF002", f"{dotted}: {_value(error.instance)} is not {_type_words(expected)}{_date_hint(error.instance)}"
+        )
     elif validator == "enum" and path and path[-1] == "type":
         hint = _did_you_mean(str(error.instance), expected)
         problems.add(where, "DEF005", f"{dotted}: unknown field type {_value(error.instance)}{hint}")
@@ -120,6 +123,7 @@ def _pattern_words(pattern: str) -> str:
         "^[a-z][a-z0-9_]*$": "snake_case, e.g. child_dob",
         "^[a-z][a-z0-9]*([-_][a-z0-9]+)*$": "lower case words joined by - or _",
         "^[0-9]{4}-[0-9]{2}-[0-9]{2}$": "a date written YYYY-MM-DD",
+        "^([01][0-9]|2[0-3]):[0-5][0-9]$": "a time written HH:MM on the 24-hour clock, e.g. '09:00'",
     }
     return words.get(pattern, f"pattern {pattern}")
 
@@ -138,10 +142,20 @@ def _type_words(expected: Any) -> str:
     return " or ".join(names.get(str(t), str(t)) for t in items)
 
 
+def _date_hint(value: Any) -> str:
+    # YAML 1.1 reads an unquoted 2026-12-29 as a date, not as text.
+    if isinstance(value, datetime.date):
+        return f"; YAML reads it as a date: quote it ('{value.isoformat()}') to write it as text"
+    return ""
+
+
 def _value(value: Any) -> str:
     if isinstance(value, (dict, list)):
         return "a mapping" if isinstance(value, dict) else "a list"
-    text = json.dumps(value) if not isinstance(value, str) else f"'{value}'"
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    # default=str: YAML can make values JSON cannot write (a set, bytes); show them, never fail on them.
+    text = json.dumps(value, default=str) if not isinstance(value, str) else f"'{value}'"
     return text if len(text) <= 60 else text[:57] + "..."
 
 

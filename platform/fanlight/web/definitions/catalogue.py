@@ -103,7 +103,7 @@ def incremental(old_texts: dict[str, str], old: DefinitionSet, texts: dict[str, 
     return DefinitionSet(
         forms={**kept, **part.forms},
         rulesets=part.rulesets, thresholds=part.thresholds, option_lists=part.option_lists,
-        test_suites=old.test_suites, agencies=old.agencies,
+        test_suites=old.test_suites, agencies=old.agencies, calendars=old.calendars,
         compiled={**{ident: old.compiled[ident] for ident in kept if ident in old.compiled}, **part.compiled},
         files=len(texts),
     )
