@@ -81,8 +81,15 @@ wrong_datetimes = st.fixed_dictionaries({"date": st.none() | dates, "time": wron
 datetimes = st.builds(lambda day, time: f"{day}T{time}", iso_dates, times) | wrong_datetimes
 
 
+def _chosen(values: list[str]) -> st.SearchStrategy[str]:
+    """An option, or any text no longer than the longest option: longer is no option, and is refused
+    unsaved (html_form.BOUNDS), so it is never given back."""
+    longest = max(map(len, values))
+    return st.sampled_from(values) | typed.map(lambda text: text[:longest])
+
+
 def _consent() -> st.SearchStrategy[dict[str, Any]]:
-    by_kind = {"yes_no": st.booleans(), "date": dates}
+    by_kind = {"yes_no": st.booleans(), "date": dates, "radios": _chosen(list(m.CONSENT_METHODS))}
     parts = {part: by_kind.get(kind, typed) for part, kind in m.CONSENT_PARTS.items()}
     return st.fixed_dictionaries({}, optional=parts).filter(bool)  # no part at all reads as no answer
 
@@ -94,8 +101,10 @@ def _repeat(f: m.Field) -> st.SearchStrategy[list[dict[str, Any]]]:
 
 def answer_of(f: m.Field) -> st.SearchStrategy[Any]:
     """Any answer a post can give back for this field."""
-    if f.type == "checkboxes":
-        return st.lists(typed, min_size=1, max_size=4)
+    if f.type == "checkboxes":  # no more choices than options (html_form.BOUNDS)
+        return st.lists(_chosen([o.value for o in f.options]), min_size=1, max_size=len(f.options))
+    if f.type in ("radios", "select"):
+        return _chosen([o.value for o in f.options])
     if f.type == "yes_no":
         return st.booleans()
     if f.type == "date":
@@ -106,6 +115,8 @@ def answer_of(f: m.Field) -> st.SearchStrategy[Any]:
         return _consent()
     if f.type == "repeat":
         return _repeat(f)
+    if f.type in m.TEXT_LIKE:  # no longer than its type takes (a postcode: 12 characters)
+        return typed.map(lambda text: text[:html_form.text_limit(f)])
     return typed
 
 

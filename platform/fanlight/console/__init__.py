@@ -50,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", default="")
     create.add_argument("--agency", default="", help="an agency definition's id (or, for council staff, a name)")
     create.set_defaults(handler=_create_user)
+    retire = user_tasks.add_parser("retire-demo", help="switch off the demo accounts (production refuses to run with them)")
+    retire.set_defaults(handler=_retire_demo)
 
     mail = commands.add_parser("mail", help="outbound email")
     mail_tasks = mail.add_subparsers(dest="task", required=True, parser_class=type(parser))
@@ -58,6 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
     outbox.set_defaults(handler=_mail_outbox)
     send = mail_tasks.add_parser("send", help="send waiting messages by SMTP (FANLIGHT_SMTP_URL)")
     send.set_defaults(handler=_mail_send)
+
+    retention = commands.add_parser("retention", help="keep records only as long as their forms say")
+    retention_tasks = retention.add_subparsers(dest="task", required=True, parser_class=type(parser))
+    retention_run = retention_tasks.add_parser(
+        "run", help="remind the owners of drafts left untouched, delete expired drafts and submissions (daily)")
+    retention_run.add_argument("--dry-run", action="store_true", help="count what would be done; change nothing")
+    retention_run.set_defaults(handler=_retention_run)
     return parser
 
 
@@ -76,17 +85,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
-def app() -> Flask:
-    """The web app, for a command: a broken definition set stops the command, as it stops a server."""
+def app(*, serving: bool = False) -> Flask:
+    """The web app, for a command: a broken definition set or an unsafe production set-up stops the
+    command, as it stops a server."""
     from fanlight.web.app import create_app
+    from fanlight.web.config import UnsafeProduction
     from fanlight.web.definitions.catalogue import DefinitionsInvalid
 
     try:
-        return create_app()
+        return create_app(serving=serving)
     except DefinitionsInvalid as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
         print("fanlight: refusing to start with invalid definitions", file=sys.stderr)
+        raise SystemExit(1) from None
+    except UnsafeProduction as error:
+        for refusal in error.problems:
+            print(f"fanlight: {refusal}", file=sys.stderr)
+        print("fanlight: refusing to start in production (see the README, Running in production)", file=sys.stderr)
         raise SystemExit(1) from None
 
 
@@ -115,7 +131,7 @@ def _serve(args: argparse.Namespace) -> int:
     from fanlight.web.accounts.demo import seed_demo_accounts
     from fanlight.web.migrate import upgrade
 
-    flask_app = app()
+    flask_app = app(serving=True)
     upgrade(flask_app.config["DATABASE_URL"])
     if not args.no_demo and flask_app.config["FANLIGHT_DEMO_ACCOUNTS"]:
         with flask_app.app_context():
@@ -169,6 +185,19 @@ def _create_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def _retire_demo(args: argparse.Namespace) -> int:
+    from fanlight.web.accounts.demo import retire_demo_accounts
+
+    flask_app = app()
+    with flask_app.app_context(), disposed(flask_app):
+        retired = retire_demo_accounts()
+    for email in retired:
+        print(f"retired {email}: it cannot sign in")
+    if not retired:
+        print("no demo accounts are active")
+    return 0
+
+
 def _mail_outbox(args: argparse.Namespace) -> int:
     from fanlight.web import db, mail
 
@@ -198,6 +227,23 @@ def _mail_send(args: argparse.Namespace) -> int:
         sent, failed = mail.deliver_pending()
     print(f"sent {sent}, failed {failed}")
     return 1 if failed else 0
+
+
+def _retention_run(args: argparse.Namespace) -> int:
+    from fanlight.web import mail
+    from fanlight.web.referrals import retention
+
+    flask_app = app()
+    with flask_app.app_context(), disposed(flask_app):
+        try:
+            report = retention.run(dry_run=args.dry_run)
+        except retention.RetentionNotConfigured as error:
+            print(f"fanlight: {error}; nothing was changed", file=sys.stderr)
+            return 2
+        if report.reminded and not args.dry_run:
+            mail.deliver_pending()  # with FANLIGHT_SMTP_URL set; else the reminders wait in the outbox
+    print(("dry run, nothing changed\n" if args.dry_run else "") + "\n".join(report.lines()))
+    return 1 if report.failed else 0
 
 
 if __name__ == "__main__":

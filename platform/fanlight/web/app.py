@@ -20,9 +20,9 @@ from fanlight.renderers.html import init_templates
 
 from . import clock, db, errors, extensions, guidance, ratelimit, security
 from .access import guard
+from .accounts import demo, sessions, sign_in
 from .accounts import register as register_accounts
-from .accounts import sessions, sign_in
-from .config import default_config
+from .config import UnsafeProduction, default_config, production_problems
 from .definitions.catalogue import Catalogue
 from .files import uploads
 from .referrals import register as register_referrals
@@ -38,7 +38,22 @@ def _follow_publications() -> None:
         extensions.catalogue().refresh(db.session())
 
 
-def create_app(config: dict[str, Any] | None = None, *, clock_: clock.Clock | None = None) -> Flask:
+def _refuse_demo_accounts(app: Flask) -> None:
+    """Production never serves requests while demo accounts, whose password is published, can sign in.
+
+    A command (`fanlight db upgrade`, `fanlight users retire-demo`) may still run on such a
+    database: it is how they are removed.
+    """
+    with app.app_context():
+        present = demo.active_demo_accounts()
+    if present:
+        extensions.db_engine(app).dispose()
+        raise UnsafeProduction([f"demo accounts exist in this database ({', '.join(present)}): remove them with "
+                                "`fanlight users retire-demo`"])
+
+
+def create_app(config: dict[str, Any] | None = None, *, clock_: clock.Clock | None = None,
+               serving: bool = True) -> Flask:
     renderers = _renderers_folder()
     app = Flask(
         "fanlight.web",
@@ -57,7 +72,12 @@ def create_app(config: dict[str, Any] | None = None, *, clock_: clock.Clock | No
 
     extensions.set_clock(app, clock_ or clock.SYSTEM)
     app.extensions[extensions.CATALOGUE] = Catalogue.load(app.config["DEFINITIONS_PATH"])
+    refused = production_problems(app.config)  # before anything is opened: nothing to close
+    if refused:
+        raise UnsafeProduction(refused)
     db.init_app(app)
+    if serving and app.config["FANLIGHT_ENV"] == "production":
+        _refuse_demo_accounts(app)
     security.init_app(app)
     errors.init_app(app)
     HTMX(app)

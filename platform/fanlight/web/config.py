@@ -7,7 +7,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-MiB = 1024 * 1024
+KiB = 1024
+MiB = 1024 * KiB
 
 
 def default_config(instance_path: str) -> dict[str, Any]:
@@ -17,10 +18,24 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'fanlight.sqlite'}",
         "DEFINITIONS_PATH": os.environ.get("FANLIGHT_DEFINITIONS", "definitions"),
         "UPLOAD_FOLDER": os.environ.get("FANLIGHT_UPLOADS", str(instance / "uploads")),
-        "SECRET_KEY": os.environ.get("FANLIGHT_SECRET_KEY") or _instance_secret(instance),
-        # The largest request the server reads; per-field limits in definitions are smaller.
-        "MAX_CONTENT_LENGTH": int(os.environ.get("FANLIGHT_MAX_REQUEST_BYTES", 12 * MiB)),
-        "MAX_FORM_MEMORY_SIZE": 2 * MiB,
+        # Where attachments' bytes are kept: local (UPLOAD_FOLDER, one server only), database or
+        # s3 (shared by every server; see files/storage.py).
+        "FANLIGHT_ATTACHMENT_STORAGE": os.environ.get("FANLIGHT_ATTACHMENT_STORAGE", "local"),
+        "FANLIGHT_S3_BUCKET": os.environ.get("FANLIGHT_S3_BUCKET", ""),
+        "FANLIGHT_S3_ENDPOINT_URL": os.environ.get("FANLIGHT_S3_ENDPOINT_URL", ""),
+        # What one person may hold in files across their unsent drafts.
+        "FANLIGHT_UPLOADS_PER_PERSON": _int("FANLIGHT_UPLOADS_PER_PERSON", 50),
+        "FANLIGHT_UPLOAD_BYTES_PER_PERSON": _int("FANLIGHT_UPLOAD_BYTES_PER_PERSON", 200 * MiB),
+        # Production is given its key: a key generated on one server's disk would sign out anyone
+        # whose next request reaches another server.
+        "SECRET_KEY": os.environ.get("FANLIGHT_SECRET_KEY") or ("" if _is_production() else _instance_secret(instance)),
+        # Every request body is bounded before it is read (security.bound_request): a multipart post
+        # (files) to MAX_CONTENT_LENGTH, anything else (a form, JSON) to FANLIGHT_MAX_FORM_BYTES unless
+        # its view allows more (security.allows_body: the definition editor). A form of the longest
+        # answers is a few tens of KB; no text part of a multipart post is longer than a whole form.
+        "MAX_CONTENT_LENGTH": _int("FANLIGHT_MAX_REQUEST_BYTES", 12 * MiB),
+        "FANLIGHT_MAX_FORM_BYTES": _int("FANLIGHT_MAX_FORM_BYTES", 512 * KiB),
+        "MAX_FORM_MEMORY_SIZE": _int("FANLIGHT_MAX_FORM_BYTES", 512 * KiB),
         "MAX_FORM_PARTS": 2000,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -50,6 +65,8 @@ def default_config(instance_path: str) -> dict[str, Any]:
         # Rate limits per client address (Flask-Limiter): in memory in one process by default;
         # FANLIGHT_RATELIMIT_STORAGE=redis://host:6379 shares them between workers and servers.
         "RATELIMIT_STORAGE_URI": os.environ.get("FANLIGHT_RATELIMIT_STORAGE", "memory://"),
+        # Keys in that store start with this: environments sharing one Redis (staging, production) count apart.
+        "RATELIMIT_KEY_PREFIX": os.environ.get("FANLIGHT_RATELIMIT_PREFIX", "fanlight"),
         "FANLIGHT_RATELIMIT_SIGN_IN": os.environ.get("FANLIGHT_RATELIMIT_SIGN_IN", "30 per minute;300 per hour"),
         "FANLIGHT_RATELIMIT_REGISTER": os.environ.get("FANLIGHT_RATELIMIT_REGISTER", "20 per minute;100 per hour"),
         "FANLIGHT_RATELIMIT_RESET": os.environ.get("FANLIGHT_RATELIMIT_RESET", "20 per minute;100 per hour"),
@@ -57,7 +74,9 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "FANLIGHT_RATELIMIT_MAIL_TO": os.environ.get("FANLIGHT_RATELIMIT_MAIL_TO", "5 per hour"),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "WTF_CSRF_SSL_STRICT": True,
-        "FANLIGHT_DEMO_ACCOUNTS": os.environ.get("FANLIGHT_DEMO_ACCOUNTS", "1") == "1",
+        "FANLIGHT_DEMO_ACCOUNTS": os.environ.get("FANLIGHT_DEMO_ACCOUNTS", "1" if _is_local() else "0") == "1",
+        # Forms one person may have in progress at once: starting one more asks them to send or delete one.
+        "FANLIGHT_DRAFTS_PER_PERSON": _int("FANLIGHT_DRAFTS_PER_PERSON", 50),
         "FANLIGHT_COUNCIL_NAME": os.environ.get("FANLIGHT_COUNCIL_NAME", "Fanlight County Council"),
         "FANLIGHT_FRONT_DOOR_PHONE": os.environ.get("FANLIGHT_FRONT_DOOR_PHONE", "01234 567890"),
     }
@@ -70,6 +89,35 @@ def _int(name: str, default: int) -> int:
 
 def _is_local() -> bool:
     return os.environ.get("FANLIGHT_ENV", "development") == "development"
+
+
+def _is_production() -> bool:
+    return os.environ.get("FANLIGHT_ENV", "development") == "production"
+
+
+class UnsafeProduction(RuntimeError):
+    """Production is configured in a way that would put referrals at risk: Fanlight will not start."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("refusing to start in production: " + "; ".join(problems))
+        self.problems = problems
+
+
+def production_problems(config: dict[str, Any]) -> list[str]:
+    """What production refuses to start with (README, "What production refuses"), each saying what to set."""
+    if config.get("FANLIGHT_ENV") != "production":
+        return []
+    problems = []
+    if config.get("FANLIGHT_DEMO_ACCOUNTS"):
+        problems.append("FANLIGHT_DEMO_ACCOUNTS=1: demo accounts, whose password is published, are never "
+                        "created in production (unset it, or set it to 0)")
+    if not config.get("SECRET_KEY"):
+        problems.append("FANLIGHT_SECRET_KEY is not set: every server must sign sessions with the same, "
+                        "stable key")
+    if str(config.get("RATELIMIT_STORAGE_URI") or "memory://").startswith("memory"):
+        problems.append("FANLIGHT_RATELIMIT_STORAGE is not a shared store: kept in memory, each worker counts "
+                        "alone and the limits on sign-in and password reset do not hold (set redis://HOST:6379)")
+    return problems
 
 
 def _instance_secret(instance: Path) -> str:

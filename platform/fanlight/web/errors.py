@@ -9,17 +9,30 @@
   with what happened and that nothing was lost.
 
 Form errors have one shape, FormError(field, message), whichever feature produces them.
+
+The error page can never fail. Every handler is wrapped (`_never_fails`); an unexpected error
+first rolls back what the request had begun, so a context processor that reads the signed-in
+person finds a usable database session; and if the page still cannot be drawn (a template
+error, a broken context processor, the database gone) a plain page made without templates,
+context processors or the database is sent instead (`fallback_page`), with the same status and
+message. Every error answer carries the security headers itself (security.secure): one made
+after a failure may never reach the after_request functions.
 """
 
 from __future__ import annotations
 
+import functools
+import html
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+from . import db, security
 
 
 @dataclass(frozen=True)
@@ -44,22 +57,125 @@ class Conflict(HTTPException):
         self.title, self.message = title, message
 
 
+E = TypeVar("E", bound=Exception)
+
+
+def _never_fails(handler: Callable[[E], Response | HTTPException]) -> Callable[[E], Response | HTTPException]:
+    """An error handler that answers whatever happens inside it: if it raises, the plain page."""
+
+    @functools.wraps(handler)
+    def answer(error: E) -> Response | HTTPException:
+        try:
+            return handler(error)
+        except Exception:  # noqa: BLE001 (the last answer there is: it must not raise)
+            _log("the error handler failed")
+            status = getattr(error, "code", None)
+            status = status if isinstance(status, int) and status >= 400 else 500
+            return fallback_page(status, *_MESSAGES.get(status, _MESSAGES[500]))
+
+    return answer
+
+
 def init_app(app: Flask) -> None:
-    app.register_error_handler(CSRFError, _csrf_error)
-    app.register_error_handler(Conflict, _conflict)
-    app.register_error_handler(HTTPException, _http_error)
-    app.register_error_handler(Exception, _unexpected)
+    app.register_error_handler(CSRFError, _never_fails(_csrf_error))
+    app.register_error_handler(Conflict, _never_fails(_conflict))
+    app.register_error_handler(HTTPException, _never_fails(_http_error))
+    app.register_error_handler(Exception, _never_fails(_unexpected))
 
 
 def error_page(status: int, title: str, message: str, **extra: Any) -> Response:
-    if request.accept_mimetypes.best == "application/json":
-        problem = {"type": "about:blank", "title": title, "status": status, "detail": message}
-        return Response(json.dumps(problem), status, mimetype="application/problem+json")
+    """The error answer for this kind of client; the plain page if it cannot be drawn."""
+    try:
+        response = _drawn(status, title, message, **extra)
+    except Exception:  # noqa: BLE001 (whatever broke the page, the person still gets an answer)
+        _log(f"the {status} error page could not be drawn")
+        return fallback_page(status, title, message)
+    return security.secure(response)
+
+
+def _drawn(status: int, title: str, message: str, **extra: Any) -> Response:
+    if _wants_json():
+        return _problem(status, title, message)
     if request.headers.get("HX-Request"):
         return make_response(render_template("partials/error_fragment.html", title=title, message=message, **extra),
                              status)
     return make_response(render_template("pages/error.html", status=status, title=title, message=message, **extra),
                          status)
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _problem(status: int, title: str, message: str) -> Response:
+    problem = {"type": "about:blank", "title": title, "status": status, "detail": message}
+    return Response(json.dumps(problem), status, mimetype="application/problem+json")
+
+
+# The plain page: no template, no context processor, no database; everything written escaped.
+_PLAIN_PAGE = """<!DOCTYPE html>
+<html lang="en-GB" class="govuk-template">
+<head>
+  <meta charset="utf-8">
+  <title>{title} – {council}</title>
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  {stylesheet}
+</head>
+<body class="govuk-template__body">
+  <div class="govuk-width-container">
+    <main class="govuk-main-wrapper" id="main-content">
+      <h1 class="govuk-heading-l">{title}</h1>
+      <p class="govuk-body">{message}</p>
+      <p class="govuk-body"><a class="govuk-link" href="{home}">Go to the home page</a></p>
+    </main>
+  </div>
+</body>
+</html>
+"""
+_PLAIN_FRAGMENT = """<div class="govuk-error-summary" data-module="govuk-error-summary">
+  <div role="alert">
+    <h2 class="govuk-error-summary__title">{title}</h2>
+    <div class="govuk-error-summary__body"><p class="govuk-body">{message}</p></div>
+  </div>
+</div>
+"""
+
+
+def fallback_page(status: int, title: str, message: str) -> Response:
+    """The error answer when the real one cannot be made: the status and the message, for a page, an
+    htmx swap or a JSON client, with every security header."""
+    try:
+        if _wants_json():
+            return security.secure(_problem(status, title, message))
+        fragment = bool(request.headers.get("HX-Request"))
+        root = request.script_root
+        council = str(current_app.config.get("FANLIGHT_COUNCIL_NAME") or "")
+    except Exception:  # noqa: BLE001 (no request or app to ask: the page without them)
+        fragment, root, council = False, "", ""
+    text = {"title": html.escape(title), "message": html.escape(message)}
+    if fragment:
+        body = _PLAIN_FRAGMENT.format(**text)
+    else:
+        stylesheet = f'<link rel="stylesheet" href="{html.escape(root)}/static/vendor/fanlight.css">'
+        body = _PLAIN_PAGE.format(**text, council=html.escape(council), stylesheet=stylesheet,
+                                  home=html.escape(root or "/"))
+    return security.secure(Response(body, status, mimetype="text/html"))
+
+
+def _log(what: str) -> None:
+    try:
+        current_app.logger.exception("%s on %s %s: the plain error page was sent", what, request.method, request.path)
+    except Exception:  # noqa: BLE001,S110 (logging must never stop the answer)
+        pass
+
+
+def _abandon_transaction() -> None:
+    """Roll back what the failed request had begun: a context processor of the error page that reads
+    the signed-in person then finds a usable session (after a failed flush, every read raised)."""
+    try:
+        db.session().rollback()
+    except Exception:  # noqa: BLE001 (the database may be gone: the page is drawn, or falls back, without it)
+        _log("rolling back the failed request")
 
 
 def _conflict(error: Conflict) -> Response:
@@ -82,9 +198,12 @@ _MESSAGES = {
     405: ("That did not work", "This page cannot be used in that way. Go back and try again."),
     409: ("This was changed somewhere else", "Reload the page to see the latest version. Nothing has been lost."),
     410: ("This form is no longer available", "The version of the form this was started on has been withdrawn."),
-    413: ("The file or form is too large", "Nothing was saved from that request. Try a smaller file."),
+    413: ("The form or file you sent is too large",
+          "Nothing was saved from it. Choose a smaller file, or shorten what you typed (a long account can be "
+          "attached as a document), then try again."),
     422: ("There is a problem", "Check what you entered."),
     429: ("Too many attempts", "Wait a few minutes and try again."),
+    500: ("Sorry, there is a problem with the service", "Try again later. What you had already saved has not been lost."),
 }
 
 
@@ -92,11 +211,13 @@ def _http_error(error: HTTPException) -> Response | HTTPException:
     status = error.code or 500
     if status < 400:
         return error
+    if status >= 500:  # an unhandled failure, answered by Flask as a 500 (or a 5xx raised on purpose)
+        _abandon_transaction()
     title, message = _MESSAGES.get(status, ("Something went wrong", "Try again later."))
     return error_page(status, title, message)
 
 
 def _unexpected(error: Exception) -> Response:
     current_app.logger.exception("unexpected error on %s %s", request.method, request.path)
-    return error_page(500, "Sorry, there is a problem with the service",
-                      "Try again later. What you had already saved has not been lost.")
+    _abandon_transaction()
+    return error_page(500, *_MESSAGES[500])

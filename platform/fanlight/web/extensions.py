@@ -19,6 +19,7 @@ DB_ENGINE = "fanlight.db_engine"
 SESSIONS = "fanlight.db_sessions"
 LIMITER = "fanlight.limiter"
 SCANNER = "fanlight.scanner"
+ATTACHMENT_STORE = "fanlight.attachment_store"
 
 
 def catalogue(app: Flask | None = None) -> Catalogue:

@@ -19,6 +19,11 @@ checkbox (which posts nothing) clears its answer while a field that was not on t
 keeps its saved answer. Values are passed on as typed; the engine coerces and checks
 them, so a bad date comes back as a `type` error next to what the person entered.
 
+What is passed on is bounded by the field's type (`BOUNDS`, one entry per type as for the
+codec): an answer longer than its field could ever accept (`Overlong`) is never saved.
+The bound is the engine's own length for the type, or the field's `max_length` where that is
+larger; a field's smaller `max_length` stays the engine's check, with the answer kept as typed.
+
 No Flask here: this module is shared by the web layer and tools that run without an app.
 """
 
@@ -26,11 +31,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
 from fanlight.engine.definitions import model as m
+from fanlight.engine.evaluation.fields import CONSENT_FIELDS, DEFAULT_MAX_LENGTH
+from fanlight.engine.evaluation.messages import message
 
 MAX_REPEAT_ROWS = 200
 DATE_PARTS = ("day", "month", "year")
@@ -100,14 +108,26 @@ def is_number(text: str) -> bool:
 # Decoding: posted fields -> answers ----------------------------------------------------------------
 
 
-def section_answers(section: m.Section, form: Form, saved: dict[str, Any]) -> dict[str, Any]:
-    """The answers this post changes: one per field whose `_present` marker came back."""
+def read_section(section: m.Section, form: Form, saved: dict[str, Any]) -> tuple[dict[str, Any], list[Overlong]]:
+    """The answers this post changes (one per field whose `_present` marker came back), as typed,
+    and those among them that are too long ever to be saved (a page shows them with the error)."""
     form = clean(form)
     present = set(form.getlist("_present"))
     changes: dict[str, Any] = {}
+    refused: list[Overlong] = []
     for f in section.fields:
         if f.id in present and f.type not in NOT_POSTED:
             changes[f.id] = field_answer(f, f.id, form, saved.get(f.id))
+            refused += overlong(f, f.id, changes[f.id])
+    return changes, refused
+
+
+def section_answers(section: m.Section, form: Form, saved: dict[str, Any]) -> dict[str, Any]:
+    """The answers this post changes that may be saved: an answer too long for its field is left
+    out (its saved answer stays). Use read_section to tell the person why."""
+    changes, refused = read_section(section, form, saved)
+    for too_long in refused:
+        changes.pop(too_long.answer, None)
     return changes
 
 
@@ -160,7 +180,7 @@ def consent_answer(form: Form, name: str) -> dict[str, Any] | None:
 
 def repeat_answer(f: m.Field, name: str, form: Form, saved: Any) -> list[dict[str, Any]]:
     try:
-        count = min(int(form.get(f"{name}-count", "0")), MAX_REPEAT_ROWS)
+        count = min(int(form.get(f"{name}-count", "0")), f.max_items or MAX_REPEAT_ROWS, MAX_REPEAT_ROWS)
     except ValueError:
         count = 0
     saved_items = saved if isinstance(saved, list) else []
@@ -228,6 +248,118 @@ def _keep_saved(f: m.Field, name: str, form: Form, saved: Any) -> Any:
 
 def _decode_nothing(f: m.Field, name: str, form: Form, saved: Any) -> Any:
     return None  # content is text on the page, never an answer
+
+
+# Bounds: how long a posted answer may be before it is refused unsaved ------------------------------
+
+# Longer than this, typed text is no number the engine takes (15 digits, a point and 10 decimals)
+# and no yes or no ("yes", "no", "true", "false").
+LONGEST_NUMBER = 40
+LONGEST_YES_NO = 5
+
+
+@dataclass(frozen=True)
+class Overlong:
+    """A posted answer too long for its field: never saved. `field` is its path as the engine's
+    messages name it (`children[0].child_forename`, `consent.reason`), so a page shows the
+    message beside that input and links to it from the error summary, as for any other error."""
+
+    field: str
+    message: str
+
+    @property
+    def answer(self) -> str:
+        """The top-level answer it is part of (what is left unsaved)."""
+        return self.field.split("[", 1)[0].split(".", 1)[0]
+
+
+Problem = tuple[str, dict[str, Any]] | None  # (the engine's message code, its parameters)
+Bound = Callable[[m.Field, str, Any], list[Overlong]]  # (field, path, decoded answer) -> what is too long
+
+
+def overlong(f: m.Field, path: str, answer: Any) -> list[Overlong]:
+    """What is too long in one decoded answer to this field (empty: it may be saved)."""
+    return [] if answer is None else BOUNDS[f.type](f, path, answer)
+
+
+def text_limit(f: m.Field) -> int:
+    """The longest text kept for a text-like field: the engine's length for its type, or the field's own
+    `max_length` where that is larger."""
+    return max(DEFAULT_MAX_LENGTH.get(f.type, DEFAULT_MAX_LENGTH["text"]), f.max_length or 0)
+
+
+def _one(check: Callable[[m.Field, Any], Problem]) -> Bound:
+    def bound(f: m.Field, path: str, answer: Any, *, owner: m.Field | None = None, part: str | None = None
+              ) -> list[Overlong]:
+        found = check(f, answer)
+        if found is None:
+            return []
+        code, params = found
+        return [Overlong(path, message(owner or f, code, params, part))]
+
+    return bound
+
+
+def _text_problem(f: m.Field, answer: Any) -> Problem:
+    if not isinstance(answer, str):
+        return None
+    text = answer.strip("\n\r ") if f.type == "textarea" else answer.strip()  # measured as the engine does
+    if len(text) <= text_limit(f):
+        return None
+    said = f.max_length if f.max_length is not None else DEFAULT_MAX_LENGTH.get(f.type, DEFAULT_MAX_LENGTH["text"])
+    return "max_length", {"max_length": f"{said:,}"}
+
+
+def _number_problem(f: m.Field, answer: Any) -> Problem:
+    too_long = isinstance(answer, str) and len(answer.strip()) > LONGEST_NUMBER
+    return ("type", {"expected": "a number"}) if too_long else None
+
+
+def _yes_no_problem(f: m.Field, answer: Any) -> Problem:
+    too_long = isinstance(answer, str) and len(answer) > LONGEST_YES_NO
+    return ("type", {"expected": "yes or no"}) if too_long else None
+
+
+def _choice_problem(f: m.Field, answer: Any) -> Problem:
+    """Longer than every option's value is no option; more choices than options is no choice."""
+    chosen = [answer] if isinstance(answer, str) else answer if isinstance(answer, list) else []
+    longest = max((len(o.value) for o in f.options), default=0)
+    if len(chosen) > max(len(f.options), 1) or any(len(str(c)) > longest for c in chosen):
+        return "option", {}
+    return None
+
+
+def _bounded(f: m.Field, answer: Any) -> Problem:
+    return None  # dates and times are read part by part, each cut short (date_answer); files never travel here
+
+
+def _bound_repeat(f: m.Field, path: str, answer: Any) -> list[Overlong]:
+    items = answer if isinstance(answer, list) else []
+    return [found for index, item in enumerate(items) if isinstance(item, dict)
+            for sub in f.fields if sub.id in item
+            for found in overlong(sub, f"{path}[{index}].{sub.id}", item[sub.id])]
+
+
+def _bound_consent(f: m.Field, path: str, answer: Any) -> list[Overlong]:
+    parts = answer if isinstance(answer, dict) else {}
+    found: list[Overlong] = []
+    for part, value in parts.items():
+        sub = CONSENT_FIELDS.get(part)
+        if sub is not None and value is not None:
+            found += _PART_BOUNDS[sub.type](sub, f"{path}.{part}", value, owner=f, part=part)
+    return found
+
+
+_BOUND_TEXT = _one(_text_problem)
+_BOUND_NUMBER = _one(_number_problem)
+_BOUND_YES_NO = _one(_yes_no_problem)
+_BOUND_CHOICE = _one(_choice_problem)
+_BOUNDED_ALREADY = _one(_bounded)
+# The consent composite's parts, by the type each behaves as (fields.CONSENT_FIELDS).
+_PART_BOUNDS: dict[str, Callable[..., list[Overlong]]] = {
+    "text": _BOUND_TEXT, "textarea": _BOUND_TEXT, "yes_no": _BOUND_YES_NO, "radios": _BOUND_CHOICE,
+    "date": _BOUNDED_ALREADY,
+}
 
 
 # Encoding: answers -> posted fields ----------------------------------------------------------------
@@ -329,6 +461,20 @@ DECODERS: dict[str, Decoder] = {
     "repeat": repeat_answer,
     "file": _keep_saved,
     "content": _decode_nothing,
+}
+
+# One entry per field type, as DECODERS: how long each type's answer may be.
+BOUNDS: dict[str, Bound] = {
+    **dict.fromkeys(sorted(m.TEXT_LIKE), _BOUND_TEXT),
+    "number": _BOUND_NUMBER,
+    "yes_no": _BOUND_YES_NO,
+    **dict.fromkeys(sorted(m.CHOICE), _BOUND_CHOICE),
+    "date": _BOUNDED_ALREADY,
+    "datetime": _BOUNDED_ALREADY,
+    "consent": _bound_consent,
+    "repeat": _bound_repeat,
+    "file": _BOUNDED_ALREADY,
+    "content": _BOUNDED_ALREADY,
 }
 
 ENCODERS: dict[str, Encoder] = {

@@ -134,7 +134,9 @@ def test_in_production_the_session_cookie_is_secure_and_host_only(config, tmp_pa
     from tests.support.web import clean
 
     clean(config["DATABASE_URL"])
-    app = create_app(config)
+    # Production shares its rate limits between workers (it refuses to start otherwise).
+    app = create_app({**config, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
+                      "RATELIMIT_KEY_PREFIX": f"fanlight-test-{tmp_path.name}"})
     try:
         user = make_user(app)
         client = app.test_client()
@@ -290,7 +292,8 @@ def test_a_malformed_email_address_is_a_message_not_a_crash(app, email):
     client = app.test_client()
     page = client.get("/sign-in").get_data(as_text=True)
     response = client.post("/sign-in", data={"email": email, "password": "whatever", "csrf_token": csrf_from(page)})
-    assert response.status_code in (401, 422), response.status_code
+    expected = (400,) if "\x00" in email else (401, 422)  # a NUL is refused before any view reads it (test_nul_bytes)
+    assert response.status_code in expected, response.status_code
     assert count(app, AuditEvent, AuditEvent.event == "sign_in") == 0
 
 

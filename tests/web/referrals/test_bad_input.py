@@ -126,9 +126,15 @@ def test_a_forged_repeat_count_is_bounded(app, teacher_client, draft_id):
 
 
 def test_control_characters_and_nul_bytes_in_answers_are_stored_safely(app, teacher_client, draft_id):
-    """PostgreSQL's JSONB cannot hold \\u0000: a NUL typed or pasted into an answer must not fail the save."""
+    """PostgreSQL's JSONB cannot hold \\u0000: a NUL is refused before the save (400, nothing saved;
+    tests/web/test_nul_bytes.py), and other control characters are dropped from the answer."""
+    before = draft_row(app, draft_id)
+    refused = raw_post(teacher_client, draft_id, "about-this-referral", [
+        ("_present", "dsl_name"), ("dsl_name", "Anita\x00 Shah"), ("action", "later")])
+    assert refused.status_code == 400
+    assert draft_row(app, draft_id).answers == before.answers
     response = raw_post(teacher_client, draft_id, "about-this-referral", [
-        ("_present", "dsl_name"), ("dsl_name", "Anita\x00 Shah\x07"), ("_present", "discussed_with_dsl"),
+        ("_present", "dsl_name"), ("dsl_name", "Anita Shah\x07"), ("_present", "discussed_with_dsl"),
         ("discussed_with_dsl", "yes"), ("action", "later")])
     assert response.status_code == 302
     assert draft_row(app, draft_id).answers["dsl_name"] == "Anita Shah"
@@ -160,8 +166,9 @@ def test_a_form_field_over_the_form_memory_limit_is_refused_with_413(app, teache
 
 
 def test_a_very_long_answer_is_an_error_message_not_a_crash(app, teacher_client, draft_id):
+    """(Longer than a form may be, the whole post is refused: tests/web/test_request_limits.py.)"""
     response = raw_post(teacher_client, draft_id, "your-concern", [
-        ("_present", "concern_description"), ("concern_description", "x" * MiB), ("action", "continue")])
+        ("_present", "concern_description"), ("concern_description", "x" * 100_000), ("action", "continue")])
     assert response.status_code == 422
     assert 'id="concern_description-error"' in response.get_data(as_text=True)
 

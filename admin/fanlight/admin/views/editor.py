@@ -5,16 +5,22 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from fanlight.admin import workflow
+from fanlight.engine.definitions.source import MAX_FILE_BYTES
 from fanlight.web import db
 from fanlight.web.access.guard import signed_in_user
 from fanlight.web.access.permissions import requires
 from fanlight.web.models import ChangeState
+from fanlight.web.security import allows_body
 
 from . import Page, bp, find_change, problems_for, refused, tests_summary, text_of
+
+# A whole definition file (up to the engine's 1 MB), form-encoded: each byte is at most three ("%C3").
+DEFINITION_POST_BYTES = 3 * MAX_FILE_BYTES + 64 * 1024
 
 
 @bp.route("/changes/<int:change_id>/edit", methods=["GET", "POST"])
 @requires("edit_definitions")
+@allows_body(DEFINITION_POST_BYTES)
 def edit(change_id: int) -> Page:
     s = db.session()
     item = find_change(change_id)
@@ -37,6 +43,7 @@ def edit(change_id: int) -> Page:
 
 @bp.route("/changes/<int:change_id>/validate", methods=["POST"])
 @requires("edit_definitions")
+@allows_body(DEFINITION_POST_BYTES)
 def validate(change_id: int) -> str:
     """htmx: the problems of the text being typed, as the author types it (nothing is saved)."""
     s = db.session()

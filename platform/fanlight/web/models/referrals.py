@@ -1,22 +1,24 @@
-"""Referrals: drafts, their submissions and history, and attachments."""
+"""Referrals: drafts, their submissions and history, and attachments (and, when kept in the database, their bytes)."""
 
 from __future__ import annotations
 
 import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, JSONType
 from ._base import new_id, now
-from .states import DraftStatus, SubmissionStatus
+from .states import DraftStatus, ReferralStatus
 
 
 class Draft(Base):
     """A form in progress, pinned to the definition version it started on."""
 
     __tablename__ = "drafts"
+    # The retention job's question: open drafts last saved before a moment (referrals/retention.py).
+    __table_args__ = (Index("ix_drafts_status_updated", "status", "updated_at"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -34,29 +36,61 @@ class Draft(Base):
     status: Mapped[str] = mapped_column(String(20), default=DraftStatus.DRAFT)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=now)
     updated_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    # When its owner was last reminded that it will be deleted: once each time it is left untouched.
+    reminded_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class Submission(Base):
+    """A referral: a complete draft, sent, and its way through the front door.
+
+    `owner_id` is the referrer; `assignee_id` the front-door officer who owns it now. Its status,
+    assignee and rating are kept in step with its events (fanlight.web.triage.workflow, which
+    alone changes them) and can be rebuilt from them (triage.history.rebuild).
+    """
+
     __tablename__ = "submissions"
-    __table_args__ = (UniqueConstraint("draft_id", name="uq_submissions_draft"),)  # one draft, one submission
+    __table_args__ = (
+        UniqueConstraint("draft_id", name="uq_submissions_draft"),  # one draft, one submission
+        # The holding area's questions: open referrals by due time, someone's referrals, the reds.
+        Index("ix_submissions_status_due", "status", "due_at"),
+        Index("ix_submissions_assignee_status", "assignee_id", "status"),
+        Index("ix_submissions_rag_status", "rag", "status"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
     draft_id: Mapped[str] = mapped_column(ForeignKey("drafts.id"))
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    agency: Mapped[str] = mapped_column(String(200), default="")
+    agency: Mapped[str] = mapped_column(String(200), default="")  # the referring agency's name, as it was
+    # The referring agency's definition id, and its DfE CIN census ReferralSource code (from its
+    # agency type, definitions/options/agency-types.yaml), as they were when it was sent; None for
+    # a referrer with no agency (council staff) or an agency no longer approved.
+    agency_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    cin_referral_source: Mapped[str | None] = mapped_column(String(4), nullable=True)
     form_id: Mapped[str] = mapped_column(String(80))
     form_version: Mapped[int] = mapped_column(Integer)
     form_hash: Mapped[str] = mapped_column(String(64))
     publication_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     answers: Mapped[dict[str, Any]] = mapped_column(JSONType)
     evaluation: Mapped[dict[str, Any]] = mapped_column(JSONType)
-    status: Mapped[str] = mapped_column(String(30), default=SubmissionStatus.SUBMITTED)
+    status: Mapped[str] = mapped_column(String(30), default=ReferralStatus.RECEIVED)
     submitted_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=now, index=True)
+    # When the front door received it (its decision clock starts here), and when a decision is
+    # due by the front door's working calendar (None where no calendar was defined).
+    received_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    due_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    rag: Mapped[str | None] = mapped_column(String(10), nullable=True)  # Rag; None until an officer rates it
 
 
 class SubmissionEvent(Base):
-    """Append-only history of a submission: who did what, when and why."""
+    """Append-only history of a referral: who did what, when, from which state to which, and why.
+
+    A move of state has `from_status`/`to_status` (None → received when it arrives); other
+    actions (claimed, assigned, released, rag_set, ...) keep what changed in `detail`. The
+    database refuses UPDATE and DELETE on this table (triggers made by migration 0007), except a
+    DELETE by the retention job under a retention grant.
+    """
 
     __tablename__ = "submission_events"
 
@@ -64,11 +98,30 @@ class SubmissionEvent(Base):
     submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     kind: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    to_status: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     detail: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=now)
 
 
+class RetentionGrant(Base):
+    """Leave for the retention job, and it alone, to delete one submission's events.
+
+    The events' triggers refuse a DELETE unless a grant names the submission. The job inserts
+    the grant, deletes, and deletes the grant in one transaction (referrals/retention.py), with
+    its audit row: outside that transaction this table is always empty.
+    """
+
+    __tablename__ = "retention_grants"
+
+    submission_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    granted_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
 class Attachment(Base):
+    """A file on a draft: what it is (its sniffed type), never where its bytes are (files/storage.py)."""
+
     __tablename__ = "attachments"
     __table_args__ = (Index("ix_attachments_draft", "draft_id"),)
 
@@ -82,3 +135,15 @@ class Attachment(Base):
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class AttachmentContent(Base):
+    """An attachment's bytes, when FANLIGHT_ATTACHMENT_STORAGE=database: written in the same
+    transaction as its Attachment row, and deleted with it (ON DELETE CASCADE), so every server
+    sharing the database reads them and none is ever left without its row."""
+
+    __tablename__ = "attachment_contents"
+
+    stored_name: Mapped[str] = mapped_column(
+        String(64), ForeignKey("attachments.stored_name", ondelete="CASCADE"), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 from flask import abort, redirect, request, send_file, url_for
 from werkzeug.wrappers import Response
 
@@ -15,6 +17,8 @@ from ..access.guard import signed_in_user
 from ..access.permissions import requires
 from ..errors import Conflict
 from ..files import uploads
+from ..files.filetypes import EXTENSIONS, UNKNOWN
+from ..files.names import with_extension
 from ..models import Attachment
 from . import blueprint as bp
 from . import drafts
@@ -43,13 +47,14 @@ def upload(draft_id: str, field_id: str) -> Response | tuple[str, int]:
     sent = request.files.get(field_id)
     data = sent.read() if sent is not None else b""
     filename = sent.filename if sent is not None else ""
-    problem = uploads.problem(f, data, filename, len(draft.answers.get(field_id) or []))
+    owner = signed_in_user()
+    problem = uploads.problem(f, data, filename, len(draft.answers.get(field_id) or []), owner=owner)
     if problem is not None:
         status, message = problem
         html, _ = section_page(page, section, {**draft.answers, **changes}, show_errors=False, status=status,
                                extra_errors=[Message(field_id, "upload", message)])
         return html, status
-    attachment = uploads.keep(signed_in_user(), draft.id, field_id, filename or "file", data)
+    attachment = uploads.keep(owner, draft.id, field_id, filename or "file", data)
     changes[field_id] = [*(draft.answers.get(field_id) or []), attachment]
     try:
         drafts.save_answers(draft, revision, changes)
@@ -80,6 +85,12 @@ def remove(draft_id: str, field_id: str, attachment_id: str) -> Response:
 @bp.route("/attachments/<attachment_id>")
 @requires("refer")
 def download(attachment_id: str) -> Response:
+    """Always a download (never shown inline), as the type it was found to be, under a name that
+    ends in that type's extension; nosniff (security.py) stops a browser second-guessing it."""
     record = policies.own_attachment(attachment_id)
-    return send_file(uploads.folder() / record.stored_name, mimetype=record.media_type, as_attachment=True,
-                     download_name=record.original_name)
+    data = uploads.read(record)
+    if data is None:
+        abort(404)
+    kind = record.media_type if record.media_type in EXTENSIONS else UNKNOWN  # rows from before sniffing
+    return send_file(io.BytesIO(data), mimetype=kind, as_attachment=True,
+                     download_name=with_extension(record.original_name, kind))

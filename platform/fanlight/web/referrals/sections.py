@@ -13,7 +13,7 @@ from fanlight.renderers import html_form
 
 from .. import clock, db, extensions
 from ..access.permissions import holdable, requires
-from ..errors import Conflict
+from ..errors import Conflict, error_page
 from ..models import Draft
 from . import blueprint as bp
 from . import drafts, journey
@@ -106,7 +106,9 @@ def _page_context(page: DraftPage, sec: m.Section, answers: dict[str, Any], eval
 def save_section(draft_id: str, section_id: str) -> Response | tuple[str, int]:
     page = open_draft(draft_id)
     draft, sec = page.draft, page.section(section_id)
-    changes = html_form.section_answers(sec, request.form, draft.answers)
+    changes, overlong = html_form.read_section(sec, request.form, draft.answers)
+    if overlong:
+        return _too_long(page, sec, {**draft.answers, **changes}, overlong)
     action = request.form.get("action", "continue")
     if action.startswith(("add:", "remove:")):
         changed = html_form.apply_action(sec, action, {**draft.answers, **changes})
@@ -129,6 +131,16 @@ def save_section(draft_id: str, section_id: str) -> Response | tuple[str, int]:
     if journey.errors_in(sec, evaluation, page.compiled):
         return section_page(page, sec, draft.answers, show_errors=True, status=422)
     return redirect(_after(page.compiled, draft, evaluation, sec.id))
+
+
+def _too_long(page: DraftPage, sec: m.Section, typed: dict[str, Any], overlong: list[html_form.Overlong],
+              ) -> tuple[str, int]:
+    """Nothing is saved: the page comes back with what was typed, the limit beside each answer too
+    long, and what else is wrong with what was typed (not what is still to answer)."""
+    said = {o.field for o in overlong}
+    evaluation = evaluate_now(page.compiled, typed)
+    wrong = [e for e in journey.errors_in(sec, evaluation, page.compiled) if e.code != "required" and e.field not in said]
+    return section_page(page, sec, typed, show_errors=False, status=422, extra_errors=[*overlong, *wrong])
 
 
 def _anchor_after(sec: m.Section, action: str, answers: dict[str, Any]) -> str:
@@ -157,11 +169,13 @@ def _return() -> dict[str, str]:
 
 @bp.route("/drafts/<draft_id>/sections/<section_id>/live", methods=["POST"])
 @requires("refer")
-def live(draft_id: str, section_id: str) -> tuple[str, int, dict[str, str]] | tuple[str, int]:
+def live(draft_id: str, section_id: str) -> tuple[str, int, dict[str, str]] | tuple[str, int] | Response:
     """htmx: save what was typed (autosave) and send back what is now shown."""
     page = live_draft(draft_id)
     draft, sec = page.draft, page.section(section_id)
-    changes = html_form.section_answers(sec, request.form, draft.answers)
+    changes, overlong = html_form.read_section(sec, request.form, draft.answers)
+    if overlong:  # autosave stops, saying why, until the answer is short enough (the page's own post says it too)
+        return _not_saved(overlong)
     answers = {**draft.answers, **changes}
     try:
         drafts.save_answers(draft, posted_revision(), changes)
@@ -172,3 +186,10 @@ def live(draft_id: str, section_id: str) -> tuple[str, int, dict[str, str]] | tu
     errors = journey.errors_in(sec, evaluation, page.compiled) if request.form.get("show_errors") == "1" else []
     context = _page_context(page, sec, answers, evaluation, errors)
     return render_template("partials/live.html", saved_at=clock.now(), **context), 200
+
+
+def _not_saved(overlong: list[html_form.Overlong]) -> Response:
+    """htmx: the swap into the page's banner that says an answer is too long and nothing was saved."""
+    said = " ".join(f"{o.message}." for o in overlong[:3])
+    them = "it" if len(overlong) == 1 else "them"
+    return error_page(422, "Your answers are not being saved", f"{said} Shorten {them} to carry on saving.")

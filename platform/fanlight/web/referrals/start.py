@@ -1,16 +1,19 @@
-"""Your forms, and starting one."""
+"""Your forms: starting one, and deleting a draft you no longer need."""
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from fanlight.engine import CompiledForm
 
-from .. import extensions
+from .. import db, extensions
 from ..access import policies
 from ..access.guard import landing_for, signed_in_user
 from ..access.permissions import landing, requires
+from ..errors import Conflict
+from ..models import Attachment, Draft, DraftStatus
 from . import blueprint as bp
 from . import drafts
 
@@ -40,8 +43,9 @@ def your_forms() -> str:
     catalogue = extensions.catalogue()
     titles = {c.id: c.form.title for c in catalogue.forms()}
     offered = [c for c in catalogue.forms() if policies.can_use_form(user, c.id)]
+    most = drafts.most_drafts()
     return render_template("pages/referrals/your_forms.html", drafts=in_progress, submissions=sent, titles=titles,
-                           forms=offered)
+                           forms=offered, most_drafts=most, at_most=drafts.open_drafts(user) >= most)
 
 
 @bp.route("/forms/<form_id>")
@@ -54,5 +58,37 @@ def start(form_id: str) -> str:
 @requires("refer")
 def new_draft(form_id: str) -> Response:
     compiled = _offered(form_id)
-    draft = drafts.new_draft(signed_in_user(), compiled, extensions.catalogue().live)
+    try:
+        draft = drafts.new_draft(signed_in_user(), compiled, extensions.catalogue().live)
+    except drafts.TooManyDrafts as error:
+        flash(f"You have {error.most} forms in progress, the most one person can have. Send or delete one of "
+              "them, then start a new form.", "important")
+        return redirect(url_for("referrals.your_forms"))
     return redirect(url_for("referrals.section", draft_id=draft.id, section_id=compiled.form.sections[0].id))
+
+
+def _title(draft: Draft) -> str:
+    """The title of the form a draft was started on (even a version no longer served)."""
+    catalogue = extensions.catalogue()
+    compiled = catalogue.form_for(db.session(), draft) or catalogue.current(draft.form_id)
+    return compiled.form.title if compiled is not None else draft.form_id
+
+
+@bp.route("/drafts/<draft_id>/delete", methods=["GET", "POST"])
+@requires("refer")
+def delete_draft(draft_id: str) -> str | Response:
+    """"Are you sure?", then the draft and its uploaded files are deleted (only its owner's, only unsent)."""
+    draft = policies.own_draft(draft_id)
+    sent = Conflict("This form has been sent", "A form you have sent cannot be deleted. It is kept by the Family "
+                    "Front Door: find it under Submitted on Your forms.")
+    if draft.status != DraftStatus.DRAFT:
+        raise sent
+    title = _title(draft)
+    if request.method == "GET":
+        files = db.session().scalar(select(func.count()).select_from(Attachment)
+                                    .where(Attachment.draft_id == draft.id)) or 0
+        return render_template("pages/referrals/delete_draft.html", draft=draft, title=title, files=files)
+    if drafts.delete(draft, "deleted by its owner") is None:
+        raise sent  # sent from another tab since this page was shown
+    flash(f"Your {title.lower()} form has been deleted, with any files you uploaded to it.", "success")
+    return redirect(url_for("referrals.your_forms"))
