@@ -138,15 +138,17 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 
 _cleaners: dict[str, Engine] = {}
+APPEND_ONLY = ("audit_events", "submission_events")  # tables whose triggers refuse UPDATE and DELETE
 
 
 def clean(url: str) -> None:
     """Empty every table (children first), so each test starts from nothing.
 
-    The audit table refuses UPDATE, DELETE and TRUNCATE (QUALITY §17): only here, between
-    tests, is it emptied around its triggers. On PostgreSQL, as a replica would (triggers do
-    not fire in session_replication_role 'replica'); on SQLite by dropping the triggers and
-    creating them again, from their own SQL, in the same transaction.
+    The append-only tables (APPEND_ONLY: the audit trail, QUALITY §17, and referrals' events)
+    refuse UPDATE, DELETE and TRUNCATE: only here, between tests, are they emptied around their
+    triggers. On PostgreSQL, as a replica would (triggers do not fire in session_replication_role
+    'replica'); on SQLite by dropping the triggers and creating them again, from their own SQL,
+    in the same transaction.
     """
     engine = _cleaners.get(url)
     if engine is None:
@@ -158,7 +160,8 @@ def clean(url: str) -> None:
             connection.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
         else:
             triggers = connection.execute(text(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_events'")).all()
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN "
+                f"({', '.join(repr(table) for table in APPEND_ONLY)})")).all()
             for name, _ in triggers:
                 connection.execute(text(f'DROP TRIGGER "{name}"'))
             for table in TABLES:

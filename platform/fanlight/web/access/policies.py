@@ -12,11 +12,12 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from flask import abort
+from werkzeug.exceptions import Forbidden
 
 from .. import db
 from ..definitions import agencies
-from ..models import Attachment, Change, Draft, Submission, User
-from .audit import denied
+from ..models import Attachment, Change, Draft, ReferralStatus, Submission, User
+from .audit import audit, denied
 from .guard import signed_in_user
 from .permissions import allowed
 
@@ -34,6 +35,73 @@ def can_see_submission(user: User, submission: Submission) -> bool:
 
 def can_download(user: User, attachment: Attachment) -> bool:
     return attachment.owner_id == user.id
+
+
+# The front door (issue 9) ----------------------------------------------------------------------
+# Officers and managers (the `triage` permission) see and act on every referral of the front
+# door; a professional sees only their own. A manager may also take a referral from its owner.
+MANAGER = "manager"
+
+
+def can_see_referral(user: User, referral: Submission) -> bool:
+    return referral.owner_id == user.id or allowed(user.role, "triage")
+
+
+def can_triage(user: User) -> bool:
+    """Works at the front door: an officer or a manager."""
+    return allowed(user.role, "triage")
+
+
+def manages(user: User) -> bool:
+    return can_triage(user) and user.role == MANAGER
+
+
+def _open(referral: Submission) -> bool:
+    return referral.status in ReferralStatus.open()
+
+
+def can_claim(user: User, referral: Submission) -> bool:
+    """Take an open referral nobody owns."""
+    return can_triage(user) and _open(referral) and referral.assignee_id is None
+
+
+def can_assign(user: User, referral: Submission, to: User) -> bool:
+    """Give an open referral to a colleague at the front door: one nobody owns, or (passing it on) one's
+    own; a manager may take it from anyone."""
+    owned_by_another = referral.assignee_id is not None and referral.assignee_id != user.id
+    return (can_triage(user) and can_triage(to) and to.active and _open(referral)
+            and (not owned_by_another or manages(user)))
+
+
+def can_release(user: User, referral: Submission) -> bool:
+    """Give up an open referral: its owner, or a manager."""
+    return (can_triage(user) and _open(referral) and referral.assignee_id is not None
+            and (referral.assignee_id == user.id or manages(user)))
+
+
+def can_rate(user: User, referral: Submission) -> bool:
+    """Set the RAG rating of an open referral: anyone at the front door."""
+    return can_triage(user) and _open(referral)
+
+
+def can_move(user: User, referral: Submission, to: str) -> bool:
+    """Move a referral to `to`: a move its state allows, made by someone allowed to make it.
+
+    Only the referrer withdraws (before a decision); only its owner or a manager decides; anyone
+    at the front door asks for information or records that it came; nobody here marks a referral
+    delivered (the case-system delivery does, in a later issue). Received → in triage is a claim.
+    """
+    if not ReferralStatus(referral.status).may_become(to):
+        return False
+    if to == ReferralStatus.WITHDRAWN:
+        return referral.owner_id == user.id
+    if to == ReferralStatus.DECIDED:
+        return can_triage(user) and (referral.assignee_id == user.id or manages(user))
+    if to == ReferralStatus.IN_TRIAGE and referral.status == ReferralStatus.RECEIVED:
+        return can_claim(user, referral)
+    if to in (ReferralStatus.AWAITING_INFORMATION, ReferralStatus.IN_TRIAGE):
+        return can_triage(user)
+    return False
 
 
 def can_use_form(user: User, form_id: str) -> bool:
@@ -81,6 +149,26 @@ def own_submission(submission_id: str) -> Submission:
 
 def own_attachment(attachment_id: str) -> Attachment:
     return _own(Attachment, attachment_id, can_download, "attachment")
+
+
+def visible_referral(submission_id: str) -> Submission:
+    """A referral the signed-in person may see (a front-door page): otherwise not found, audited."""
+    return _own(Submission, submission_id, can_see_referral, "referral")
+
+
+class NotAllowed(Forbidden):
+    """A record rule refused an action (a 403 page): raised by a service, so every caller enforces it."""
+
+    description = "You cannot do that to this referral."
+
+
+def require(user: User, may: bool, what: str) -> None:
+    """Enforce a record rule in a service (outside any one view): a refusal is audited (one row,
+    committed at once: it rolls nothing else back) and raised as NotAllowed."""
+    if not may:
+        audit("access_denied", what, user)
+        db.session().commit()
+        raise NotAllowed(what)
 
 
 def require_form(form_id: str) -> None:

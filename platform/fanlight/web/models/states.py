@@ -37,12 +37,47 @@ class DraftStatus(_States):
         return {cls.DRAFT: frozenset({cls.SUBMITTED})}
 
 
-class SubmissionStatus(_States):
-    SUBMITTED = "submitted"
+class ReferralStatus(_States):
+    """A referral (a submission) at the front door (DESIGN §9, docs/architecture.md).
+
+    received ─claim─▶ in_triage ─ask─▶ awaiting_information ─answer─▶ in_triage ─decide─▶ decided
+    (─▶ delivered, once the case system has it); the referrer may withdraw it before a decision.
+    Every move is a compare-and-set in fanlight.web.triage.workflow, with its event.
+    """
+
+    RECEIVED = "received"
+    IN_TRIAGE = "in_triage"
+    AWAITING_INFORMATION = "awaiting_information"
+    DECIDED = "decided"
+    DELIVERED = "delivered"
+    WITHDRAWN = "withdrawn"
 
     @classmethod
     def moves(cls) -> dict[str, frozenset[str]]:
-        return {}
+        return {
+            cls.RECEIVED: frozenset({cls.IN_TRIAGE, cls.WITHDRAWN}),
+            cls.IN_TRIAGE: frozenset({cls.AWAITING_INFORMATION, cls.DECIDED, cls.WITHDRAWN}),
+            cls.AWAITING_INFORMATION: frozenset({cls.IN_TRIAGE, cls.WITHDRAWN}),
+            cls.DECIDED: frozenset({cls.DELIVERED}),
+        }
+
+    @classmethod
+    def open(cls) -> tuple[ReferralStatus, ...]:
+        """States in which the front door still owes a decision: it may be claimed, rated, withdrawn."""
+        return (cls.RECEIVED, cls.IN_TRIAGE, cls.AWAITING_INFORMATION)
+
+
+class Rag(StrEnum):
+    """The front door's priority for a referral (red, amber, green): set by an officer, with a reason,
+    over the referrer's and Fanlight's suggestions. Not a state machine: any rating may follow any."""
+
+    RED = "red"
+    AMBER = "amber"
+    GREEN = "green"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
 
 
 class ChangeState(_States):

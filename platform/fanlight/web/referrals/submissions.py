@@ -3,6 +3,11 @@
 A draft becomes at most one submission (a unique constraint), so a double click or a
 replayed request can never make two; the submission is pinned to the exact definition
 version (and its content hash) the draft was filled against.
+
+A submission is a referral to the front door: it arrives `received` (its first event, from
+nothing to received, in the same transaction), with the referring agency's id and CIN
+referral-source code as they are at that moment, and the time a decision is due by the front
+door's working calendar (triage.deadlines; none without a calendar).
 """
 
 from __future__ import annotations
@@ -16,7 +21,9 @@ from sqlalchemy.exc import IntegrityError
 from fanlight.engine import Evaluation
 
 from .. import clock, db
-from ..models import Draft, DraftStatus, Submission, SubmissionEvent, User
+from ..definitions import agencies
+from ..models import Draft, DraftStatus, ReferralStatus, Submission, SubmissionEvent, User
+from ..triage import deadlines
 from .drafts import StaleRevision
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out over the phone
@@ -31,11 +38,12 @@ def submit(draft: Draft, owner: User, evaluation: Evaluation) -> Submission:
     try:
         # Claim the draft at the revision that was evaluated. If another tab saved since, these
         # are not the latest answers: sending them would silently drop that save (StaleRevision).
+        now = clock.now()
         claimed = s.execute(
             update(Draft)
             .where(Draft.id == draft.id, Draft.revision == draft.revision, Draft.status == DraftStatus.DRAFT)
             .values(status=DraftStatus.SUBMITTED, answers={},  # the submission holds the answers now: no second copy
-                    revision=Draft.revision + 1, updated_at=clock.now())
+                    revision=Draft.revision + 1, updated_at=now)
         )
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
             s.rollback()
@@ -43,17 +51,22 @@ def submit(draft: Draft, owner: User, evaluation: Evaluation) -> Submission:
             if winner is not None:
                 return winner
             raise StaleRevision(s.scalar(select(Draft.revision).where(Draft.id == draft.id)) or 0)
+        agency = agencies.get(owner.agency_id)
         submission = Submission(
             reference=_reference(), draft_id=draft.id, owner_id=owner.id, agency=owner.agency,
+            agency_id=owner.agency_id or None,
+            cin_referral_source=agency.referral_source_code if agency is not None else None,
             form_id=draft.form_id, form_version=draft.form_version, form_hash=draft.form_hash,
             publication_id=draft.publication_id,
             answers=evaluation.answers,  # hidden fields' answers were dropped by evaluate
             evaluation=_stored_evaluation(evaluation),
+            status=ReferralStatus.RECEIVED, submitted_at=now, received_at=now, due_at=deadlines.due_at(now),
         )
         s.add(submission)
         s.flush()
-        s.add(SubmissionEvent(submission_id=submission.id, actor_id=owner.id, kind="submitted",
-                              detail={"reference": submission.reference}))
+        s.add(SubmissionEvent(submission_id=submission.id, actor_id=owner.id, kind="received",
+                              from_status=None, to_status=ReferralStatus.RECEIVED,
+                              detail={"reference": submission.reference}, at=now))
         s.commit()
     except IntegrityError:
         s.rollback()  # a concurrent submit of the same draft won the race
