@@ -9,12 +9,12 @@ from .accounts import AccountToken, HeldAnswers, SignInThrottle, User
 from .audit import AuditEvent
 from .definitions import Change, ChangeComment, ChangeItem, DefinitionEvent, DefinitionVersion, Publication
 from .mail import OutboxMessage
-from .referrals import Attachment, Draft, RetentionGrant, Submission, SubmissionEvent
+from .referrals import Attachment, Draft, ReferralMatchKey, RetentionGrant, Submission, SubmissionEvent
 from .states import ChangeState, DraftStatus, MailStatus, Rag, ReferralStatus
 
 __all__ = [
     "AccountToken", "Attachment", "AuditEvent", "Base", "Change", "ChangeComment", "ChangeItem", "ChangeState",
     "DefinitionEvent", "DefinitionVersion", "Draft", "DraftStatus", "HeldAnswers", "MailStatus", "OutboxMessage",
-    "Publication", "Rag", "ReferralStatus", "RetentionGrant", "SignInThrottle", "Submission", "SubmissionEvent", "User",
-    "new_id",
+    "Publication", "Rag", "ReferralMatchKey", "ReferralStatus", "RetentionGrant", "SignInThrottle", "Submission",
+    "SubmissionEvent", "User", "new_id",
 ]

@@ -119,6 +119,22 @@ class RetentionGrant(Base):
     granted_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=now)
 
 
+class ReferralMatchKey(Base):
+    """One way a referral can be found by another about the same child or household (triage/family.py).
+
+    `key` is the SHA-256 of its kind and a normalised value (an NHS number; a forename, surname
+    and date of birth; a surname and postcode): no readable personal data. Written with the
+    submission, deleted with it by the retention job.
+    """
+
+    __tablename__ = "referral_match_keys"
+    __table_args__ = (Index("ix_referral_match_keys_kind_key", "kind", "key"),)
+
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
 class Attachment(Base):
     """A file on a draft: what it is (its sniffed type), never where its bytes are (files/storage.py)."""
 

@@ -8,7 +8,7 @@ draft and submission follows the `retention:` periods of the form version it was
   mail outbox, with a link to it), and again only if it is saved and then left again;
 - an open draft not saved for `drafts.delete_after_days`: deleted with its uploaded files;
 - a submission sent more than `submissions.delete_after_days` ago (only where the council has
-  set a period): deleted with its history, its draft and their files.
+  set a period): deleted with its history, its match keys, its draft and their files.
 
 Each deletion writes one audit row (what, of which form, why; never an answer). The audit
 trail itself is append-only (database triggers) and is never deleted. A referral's events are
@@ -35,7 +35,7 @@ from fanlight.engine.definitions import model as m
 from .. import clock, db, extensions, mail
 from ..access.audit import audit
 from ..files import uploads
-from ..models import Attachment, Draft, DraftStatus, RetentionGrant, Submission, SubmissionEvent, User
+from ..models import Attachment, Draft, DraftStatus, ReferralMatchKey, RetentionGrant, Submission, SubmissionEvent, User
 from . import drafts
 
 log = logging.getLogger(__name__)
@@ -236,6 +236,8 @@ def _delete_submission(submission: Submission, why: str) -> int:
                            .execution_options(synchronize_session=False))
         s.execute(delete_rows(RetentionGrant).where(RetentionGrant.submission_id == submission.id)
                   .execution_options(synchronize_session=False))
+        s.execute(delete_rows(ReferralMatchKey).where(ReferralMatchKey.submission_id == submission.id)
+                  .execution_options(synchronize_session=False))  # how other referrals found it (triage.family)
         s.execute(delete_rows(Submission).where(Submission.id == submission.id)
                   .execution_options(synchronize_session=False))
         s.execute(delete_rows(Draft).where(Draft.id == submission.draft_id, Draft.status == DraftStatus.SUBMITTED)

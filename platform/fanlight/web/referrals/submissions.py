@@ -7,23 +7,30 @@ version (and its content hash) the draft was filled against.
 A submission is a referral to the front door: it arrives `received` (its first event, from
 nothing to received, in the same transaction), with the referring agency's id and CIN
 referral-source code as they are at that moment, and the time a decision is due by the front
-door's working calendar (triage.deadlines; none without a calendar).
+door's working calendar (triage.deadlines; none without a calendar). In the same transaction its
+match keys are stored (triage.family: how other referrals about the child find it) and the
+referrer's acknowledgement is queued in the mail outbox (its reference and what happens next,
+never the child's details).
 """
 
 from __future__ import annotations
 
+import datetime
 import secrets
 from typing import Any
 
+from flask import current_app, render_template
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from fanlight.engine import Evaluation
+from fanlight.engine.calendar.days import long_date
 
-from .. import clock, db
+from .. import clock, db, mail
 from ..definitions import agencies
 from ..models import Draft, DraftStatus, ReferralStatus, Submission, SubmissionEvent, User
-from ..triage import deadlines
+from ..triage import deadlines, family
 from .drafts import StaleRevision
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out over the phone
@@ -67,6 +74,8 @@ def submit(draft: Draft, owner: User, evaluation: Evaluation) -> Submission:
         s.add(SubmissionEvent(submission_id=submission.id, actor_id=owner.id, kind="received",
                               from_status=None, to_status=ReferralStatus.RECEIVED,
                               detail={"reference": submission.reference}, at=now))
+        family.record_keys(s, submission)  # how other referrals about this child will find it
+        _acknowledge(s, submission, owner)  # only here, where the draft was claimed: a replay never sends again
         s.commit()
     except IntegrityError:
         s.rollback()  # a concurrent submit of the same draft won the race
@@ -75,6 +84,23 @@ def submit(draft: Draft, owner: User, evaluation: Evaluation) -> Submission:
             raise
         return winner
     return submission
+
+
+def _acknowledge(s: Session, submission: Submission, owner: User) -> None:
+    """The referrer's acknowledgement, in the submission's transaction: its reference, when it
+    was received and what happens next. Never the child's details: no name, no answer."""
+    body = render_template(
+        "mail/referral_received.txt", user=owner, submission=submission,
+        received=_in_words(submission.received_at),
+        due=_in_words(submission.due_at) if submission.due_at is not None else None,
+        phone=current_app.config["FANLIGHT_FRONT_DOOR_PHONE"], link=mail.external_url("referrals.your_forms"))
+    mail.send(owner.email, f"Referral {submission.reference} received", body, s)
+
+
+def _in_words(moment: datetime.datetime) -> str:
+    """'3:05pm on Monday 23 November 2026', as the front door reads the time (its calendar's zone)."""
+    local = deadlines.local(moment)
+    return f"{local.hour % 12 or 12}:{local:%M}{'am' if local.hour < 12 else 'pm'} on {long_date(local.date())}"
 
 
 def _stored_evaluation(evaluation: Evaluation) -> dict[str, Any]:
