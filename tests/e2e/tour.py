@@ -222,6 +222,7 @@ class Tour:
         assert page.url.endswith("/signed-out")
         self.check(page, "signed out")
         self.admin_pages()
+        self.front_door_pages()
 
     def admin_pages(self) -> None:
         """Managing users, where this build has it."""
@@ -237,5 +238,35 @@ class Tour:
         self.submit(page.locator("main a", has_text="Test Teacher").first)
         self.check(page, "a user")
         self.visit("/admin/users/?q=nobody-is-called-this", "users, none found")
+        self.person.open_menu()
+        self.submit(page.locator(".govuk-service-navigation button", has_text="Sign out"))
+
+    def front_door_pages(self) -> None:
+        """The front door's pages, where this build has them: the holding area, and the referral sent
+        above with each of its actions (plain POST forms) and the rating's error state."""
+        if not self.server.has("triage.holding_area"):
+            return
+        page = self.page
+        officer = self.server.create_user("officer-" + self.email, name="Jo Officer", role="front_door_officer")
+        page.goto(self.base + "/sign-in")
+        page.fill("#email", officer)
+        page.fill("#password", PASSWORD)
+        self.submit(page.locator("main form button[type=submit]").first)
+        assert page.url.endswith("/front-door/"), page.url
+        self.check(page, "holding area")
+        self.visit("/front-door/?q=nobody-is-called-this&status=received&sort=due", "holding area, none found")
+        self.visit("/front-door/", "holding area")
+        self.submit(page.locator("main table a").first)
+        self.check(page, "a referral at the front door")
+        self.submit(page.locator("main button", has_text="Claim"))
+        assert page.locator(".govuk-notification-banner").count() == 1
+        self.check(page, "a referral, claimed")
+        page.locator("#rag").check()
+        self.submit(page.locator("main button", has_text="Save rating"))
+        assert page.locator(".govuk-error-summary").count() == 1
+        self.check(page, "a referral, rating without a reason")
+        page.fill("#reason", "A baby lives at home")
+        self.submit(page.locator("main button", has_text="Save rating"))
+        self.check(page, "a referral, rated")
         self.person.open_menu()
         self.submit(page.locator(".govuk-service-navigation button", has_text="Sign out"))

@@ -31,8 +31,11 @@ PUBLIC_ENDPOINTS = {
 # What the walker puts in each URL argument. A new route with a new argument fails the walker
 # until it is taught what a real value is.
 ARGUMENTS = {"form_id", "draft_id", "section_id", "field_id", "attachment_id", "submission_id", "thresholds_id",
-             "level", "filename", "change_id", "publication_id", "path", "user_id", "token", "asset"}
+             "level", "filename", "change_id", "publication_id", "path", "user_id", "token", "asset", "reference"}
 PRIVATE_RECORDS = {"draft_id", "submission_id", "attachment_id"}
+# The front door's routes (a referral by its reference) are refused by role to anyone without
+# `triage` (a 403, audited, before any record is looked at): not a professional's own records.
+FRONT_DOOR = "/front-door/"
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,9 @@ class Route:
 
     @property
     def private_records(self) -> set[str]:
+        """The professional's own records this route shows (each refused to anyone else with a 404)."""
+        if self.rule.rule.startswith(FRONT_DOOR):
+            return set()
         return set(self.rule.arguments) & PRIVATE_RECORDS
 
     def url(self, app: Flask, ids: dict[str, Any]) -> str:
@@ -78,7 +84,9 @@ def ids_for(draft_id: str, submission_id: str, attachment_id: str, **more: Any) 
         # the workbench: the bundled definitions are publication 1; change 1 is whatever exists
         "change_id": 1, "publication_id": 1, "path": "forms/cause-for-concern.yaml", "asset": "workbench.css",
         # user management: account 1 is whoever was made first; an emailed link that is not one
-        "user_id": 1, "token": "not-a-real-token", **more,
+        "user_id": 1, "token": "not-a-real-token",
+        # a referral at the front door: one that does not exist unless the caller names a real one
+        "reference": "FL-2222-2222", **more,
     }
 
 

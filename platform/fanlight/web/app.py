@@ -26,6 +26,7 @@ from .config import UnsafeProduction, default_config, production_problems
 from .definitions.catalogue import Catalogue
 from .files import uploads
 from .referrals import register as register_referrals
+from .triage import register as register_triage
 
 
 def _renderers_folder() -> Path:
@@ -89,6 +90,7 @@ def create_app(config: dict[str, Any] | None = None, *, clock_: clock.Clock | No
     sign_in.init_app(app)
     register_accounts(app)
     register_referrals(app)
+    register_triage(app)
     app.register_blueprint(guidance.bp)
     fanlight.admin.register(app)
     ratelimit.init_app(app)  # last: it wraps the registered sign-in, registration and reset views

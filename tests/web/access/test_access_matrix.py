@@ -5,8 +5,9 @@ shows one: a page, the htmx fragment, the attachment and the JSON view. Nobody r
 are not entitled to, and every refusal writes exactly one audit row. (Every other route that takes
 a record is walked for one intruder in test_access.py.)
 
-Who is entitled is written down once, in `entitled()`: today only a record's owner (the
-professional who made it). When the front-door queue arrives, officers and managers join it there.
+Who is entitled is written down once, in `entitled()`: a record's owner (the professional who
+made it) through the professional's routes, and officers and managers (the `triage` permission)
+through the front door's referral page, which refuses everyone else by role (403).
 """
 
 from __future__ import annotations
@@ -52,10 +53,16 @@ class Record:
     owner_id: int
     agency: str
     canary: str
+    reference: str = ""
 
 
-def entitled(person: Person, record: Record) -> bool:
-    """Who may read a record: its owner, and nobody else (DESIGN §7)."""
+FRONT_DOOR = "front door"
+
+
+def entitled(person: Person, record: Record, kind: str) -> bool:
+    """Who may read a record: its owner, and at the front door its officers and managers (DESIGN §7)."""
+    if kind == FRONT_DOOR:
+        return person.id is not None and allowed(person.role, "triage")
     return person.id is not None and person.id == record.owner_id
 
 
@@ -65,6 +72,7 @@ KINDS: dict[str, list[tuple[str, str, str, str]]] = {
         ("page", "GET", "/submissions/{id}/print", "submission {id}"),
         ("json", "GET", "/submissions/{id}.json", "submission {id}"),
         ("attachment", "GET", "/attachments/{attachment_id}", "attachment {attachment_id}"),
+        (FRONT_DOOR, "GET", "/front-door/referrals/{reference}", "referral {id}"),
     ],
     "draft": [
         ("page", "GET", "/drafts/{id}/check", "draft {id}"),
@@ -124,7 +132,8 @@ def seed(app: Flask) -> tuple[list[Person], list[Record]]:
                                        owner_id=owner.id, agency=owner.agency, form_id=FORM,
                                        form_version=compiled.version, form_hash=compiled.form.content_hash,
                                        publication_id=live, answers=answers, evaluation=stored))
-            records.append(Record(kind, record_id, draft_id, attachment_id, owner.id, owner.agency, canary))
+            records.append(Record(kind, record_id, draft_id, attachment_id, owner.id, owner.agency, canary,
+                                  f"FL-{i:04d}-MTRX" if kind == "submission" else ""))
     with database(app) as s:
         for row in rows:  # drafts before their attachments and submissions (foreign keys)
             s.add(row)
@@ -148,7 +157,7 @@ def test_two_hundred_records_across_five_agencies_are_readable_only_by_those_ent
         token = csrf_from(client.get("/account" if person.id else "/sign-in").get_data(as_text=True))
         for record in records:
             for name, method, pattern, target in KINDS[record.kind]:
-                path = pattern.format(id=record.id, attachment_id=record.attachment_id)
+                path = pattern.format(id=record.id, attachment_id=record.attachment_id, reference=record.reference)
                 if method == "GET":
                     response = client.get(path)
                 else:
@@ -159,7 +168,7 @@ def test_two_hundred_records_across_five_agencies_are_readable_only_by_those_ent
                 checked += 1
                 others = [c for c in canaries if c in body and c != record.canary]
                 assert not others, (person.email, name, path, others[:3])
-                if entitled(person, record):
+                if entitled(person, record, name):
                     assert response.status_code == 200, (person.email, name, path, response.status_code)
                     if name != "htmx fragment":
                         assert record.canary in body, (person.email, name, path)
@@ -171,14 +180,15 @@ def test_two_hundred_records_across_five_agencies_are_readable_only_by_those_ent
                 if person.id is None:
                     assert response.status_code in (302, 401), (name, path, response.status_code)
                     continue
-                if not allowed(person.role, "refer"):
+                if name == FRONT_DOOR or not allowed(person.role, "refer"):  # refused by role
                     assert response.status_code == 403, (person.email, name, path, response.status_code)
                     expected_denials[(person.id, f"{method} {path}")] += 1
                 else:
                     assert response.status_code == 404, (person.email, name, path, response.status_code)
                     expected_denials[(person.id, target.format(id=record.id, attachment_id=record.attachment_id))] += 1
     assert leaked == 0
-    assert read == sum(len(KINDS[r.kind]) for r in records)  # every owner read every kind of their own
+    staff = sum(allowed(p.role, "triage") for p in people)
+    assert read == sum(len(KINDS[r.kind]) - (r.kind == "submission") for r in records) + staff * SUBMISSIONS
     assert checked == len(people) * sum(len(KINDS[r.kind]) for r in records)
 
     with database(app) as s:

@@ -120,6 +120,7 @@ _WORDS: dict[str, Callable[[str, str, Mapping[str, Any]], str]] = {
     "decided": lambda who, _to, _d: f"{who} decided this",
     "withdrawn": lambda who, _to, _d: f"{who} withdrew this",
     "delivered": lambda _who, _to, _d: "The case system received this",
+    "attachment_downloaded": lambda who, _to, d: f"{who} downloaded {d.get('name') or 'a file'}",
 }
 
 
