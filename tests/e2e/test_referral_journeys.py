@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .answers import missing_child_referral
@@ -94,7 +95,7 @@ def test_a_teacher_saves_a_draft_signs_out_and_finishes_it_later(page: Any, live
 
     teacher.sign_in(email)
     drafts = page.locator("table", has=page.locator("caption", has_text="Forms in progress"))
-    drafts.locator("a", has_text="Cause for concern").click()
+    drafts.get_by_role("link", name=re.compile(r"^Cause for concern")).click()  # not its Delete link
     page.wait_for_url("**/drafts/*")
     statuses = task_statuses(page)
     assert statuses["The child or children"] == "Completed"
