@@ -126,7 +126,8 @@ class Builder:
         rulesets = [r for r in _list(data.get("rulesets")) if isinstance(r, str)]
         thresholds = data.get("thresholds") if isinstance(data.get("thresholds"), str) else None
         form = m.Form(**self.header(data), sections=sections, rulesets=rulesets, thresholds=thresholds,
-                      retention=self.retention(data.get("retention")))
+                      retention=self.retention(data.get("retention")),
+                      audience="front_door" if data.get("audience") == "front_door" else "professionals")
         form.rulesets_where = self.where("rulesets")
         form.thresholds_where = self.where("thresholds")
         self._check_unique_ids(form)

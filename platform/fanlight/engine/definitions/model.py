@@ -167,6 +167,7 @@ class Form(Definition):
     thresholds: str | None = None
     thresholds_where: Where | None = None
     retention: Retention = Retention()
+    audience: str = "professionals"  # or "front_door": the front door's own records, never a referral
 
     def top_fields(self) -> list[Field]:
         return [f for s in self.sections for f in s.fields]

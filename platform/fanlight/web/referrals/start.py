@@ -18,10 +18,15 @@ from . import blueprint as bp
 from . import drafts
 
 
+def _for_professionals(compiled: CompiledForm) -> bool:
+    """Whether a form is one a referrer fills in: the front door's own (its decision) never is."""
+    return compiled.form.audience != "front_door"
+
+
 def _offered(form_id: str) -> CompiledForm:
     """A live form this person's agency lets them use (its definition says which)."""
     compiled = extensions.catalogue().current(form_id)
-    if compiled is None:
+    if compiled is None or not _for_professionals(compiled):
         abort(404)
     policies.require_form(form_id)
     return compiled
@@ -42,7 +47,7 @@ def your_forms() -> str:
     in_progress, sent = drafts.forms_of(user)
     catalogue = extensions.catalogue()
     titles = {c.id: c.form.title for c in catalogue.forms()}
-    offered = [c for c in catalogue.forms() if policies.can_use_form(user, c.id)]
+    offered = [c for c in catalogue.forms() if _for_professionals(c) and policies.can_use_form(user, c.id)]
     most = drafts.most_drafts()
     return render_template("pages/referrals/your_forms.html", drafts=in_progress, submissions=sent, titles=titles,
                            forms=offered, most_drafts=most, at_most=drafts.open_drafts(user) >= most)

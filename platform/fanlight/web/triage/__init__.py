@@ -6,10 +6,12 @@ Services, for the holding area and the referral page:
   moves), each a compare-and-set with its append-only event in one transaction;
 - `history`: a referral's events, and the fold that rebuilds its state from them;
 - `deadlines`: the decision clock, from the front door's working calendar (a definition);
+- `decisions`: the front door's decision, a Fanlight form (front-door-decision.yaml) whose rules say
+  what a decision needs, and the referrer's outcome email;
 - `queue`: the holding area's filter model (shared with the dashboards), `summary`: a referral at a glance.
 
 Pages (blueprint "triage", at /front-door): `holding_area` (the list), `referral_page` (one
-referral and the actions on it).
+referral and the actions on it), `decision_page` (recording the decision).
 """
 
 from __future__ import annotations
@@ -20,6 +22,6 @@ blueprint = Blueprint("triage", __name__, url_prefix="/front-door")
 
 
 def register(app: Flask) -> None:
-    from . import holding_area, referral_page  # noqa: F401, PLC0415  (their routes)
+    from . import decision_page, holding_area, referral_page  # noqa: F401, PLC0415  (their routes)
 
     app.register_blueprint(blueprint)

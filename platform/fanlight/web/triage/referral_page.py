@@ -62,6 +62,8 @@ def _page(referral: Submission, *, rag_error: str = "", reason: str = "", chosen
         "assign": policies.can_triage(user) and referral.status in ReferralStatus.open()
                   and (referral.assignee_id in (None, user.id) or policies.manages(user)) and bool(staff),
         "rate": policies.can_rate(user, referral),
+        "decide": referral.status == ReferralStatus.IN_TRIAGE
+                  and policies.can_move(user, referral, ReferralStatus.DECIDED),
     }
     due = deadlines.due(clock.utc(referral.received_at))
     return render_template(

@@ -116,8 +116,10 @@ def set_rag(referral: Submission, rag: Rag | str, reason: str, by: User) -> Subm
                   values={"rag": rating.value}, detail={"rag": rating.value, "previous_rag": referral.rag})
 
 
-def move(referral: Submission, to: ReferralStatus | str, by: User, reason: str = "") -> SubmissionEvent:
-    """Move a referral to another state, as its state machine and the record rules allow."""
+def move(referral: Submission, to: ReferralStatus | str, by: User, reason: str = "",
+         detail: dict[str, Any] | None = None) -> SubmissionEvent:
+    """Move a referral to another state, as its state machine and the record rules allow (what the
+    move decided, such as a decision's answers, is kept in its event's `detail`)."""
     target, current = S(to), S(referral.status)
     _may_see(by, referral)
     if not current.may_become(target):
@@ -129,7 +131,7 @@ def move(referral: Submission, to: ReferralStatus | str, by: User, reason: str =
     if target == S.DECIDED and not policies.manages(by):
         where.append(Submission.assignee_id == by.id)  # still its owner when it is decided
     return _write(referral, by, MOVES[(current, target)], reason, where=where, values={"status": target.value},
-                  to_status=target)
+                  to_status=target, detail=detail)
 
 
 def ask_for_information(referral: Submission, by: User, reason: str = "") -> SubmissionEvent:
