@@ -10,8 +10,8 @@ from tests.support.factories import audit_rows, csrf_from, database, sign_in, si
 
 LANDING = {
     "professional": "/your-forms",
-    "front_door_officer": "/your-forms",
-    "manager": "/your-forms",
+    "front_door_officer": "/front-door/",  # the holding area (issue 9)
+    "manager": "/front-door/",
     "service_lead": "/admin/",
     "it_reviewer": "/admin/",
     "administrator": "/admin/users/",

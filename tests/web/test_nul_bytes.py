@@ -34,14 +34,15 @@ from tests.support.routes import routes
 
 NUL = "\x00"
 # Who walks each route: someone whose role may use it (the request must reach the view).
-WALKER = {"refer": "professional", "account": "professional", "workbench": "service_lead",
+WALKER = {"refer": "professional", "account": "professional", "triage": "manager", "workbench": "service_lead",
           "edit_definitions": "service_lead", "review_definitions": "it_reviewer", "manage_users": "administrator",
           PUBLIC: "nobody"}
-TOKEN_PAGE = {"professional": "/your-forms", "service_lead": "/admin/", "it_reviewer": "/admin/",
+TOKEN_PAGE = {"professional": "/your-forms", "manager": "/front-door/", "service_lead": "/admin/", "it_reviewer": "/admin/",
               "administrator": "/admin/users/", "nobody": "/sign-in"}
 # Every name a view of the app reads from a form or a query string, each with a NUL in it.
 QUERY = "&".join(f"{name}=a%00b" for name in (
-    "q", "role", "status", "page", "next", "reason", "path", "node", "return", "check", "saved", "token"))
+    "q", "role", "status", "page", "next", "reason", "path", "node", "return", "check", "saved", "token",
+    "rag", "category", "agency", "owner", "due", "sort"))
 
 
 def poisoned(token: str, revision: int) -> list[tuple[str, str]]:
@@ -62,7 +63,7 @@ def poisoned(token: str, revision: int) -> list[tuple[str, str]]:
 @pytest.fixture
 def walkers(app: Flask, teacher_client: FlaskClient, user_factory: Any) -> dict[str, FlaskClient]:
     clients = {"professional": teacher_client, "nobody": app.test_client()}
-    for role in ("service_lead", "it_reviewer", "administrator"):
+    for role in ("manager", "service_lead", "it_reviewer", "administrator"):
         clients[role] = signed_in_client(app, user_factory(role))
     return clients
 
