@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 
 from fanlight.web import extensions
+from tests.support.services import unavailable
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("FANLIGHT_CHROMIUM", "/usr/bin/chromium"))
@@ -41,9 +42,7 @@ SCREENSHOTS = Path(os.environ.get("FANLIGHT_SCREENSHOTS", "/tmp/fanlight-e2e-scr
 
 
 def _missing(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set, so the browser tests must run)", pytrace=False)
-    pytest.skip(reason)
+    unavailable(reason)
 
 
 @dataclass

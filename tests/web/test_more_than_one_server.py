@@ -27,10 +27,10 @@ import requests
 from fanlight.web import extensions
 from tests.support.factories import DEFINITIONS, csrf_from, make_user
 from tests.support.live_server import free_port
+from tests.support.services import REDIS, redis_connection
 from tests.support.web import clean, make_app
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS = os.environ.get("FANLIGHT_TEST_REDIS", "redis://127.0.0.1:6379")
 CFC = "forms/cause-for-concern.yaml"
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n" + secrets.token_bytes(64)
 
@@ -40,20 +40,6 @@ class Server:
     url: str
     process: subprocess.Popen[bytes]
     log: Path
-
-
-def _redis_or_skip() -> None:
-    import redis
-
-    connection = redis.Redis.from_url(REDIS, socket_connect_timeout=2)
-    try:
-        connection.ping()
-    except redis.exceptions.ConnectionError as error:
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis is not reachable at {REDIS}: {error}. CI is set, so this test must run.")
-        pytest.skip(f"Redis is not reachable at {REDIS} (set FANLIGHT_TEST_REDIS): {error}")
-    finally:
-        connection.close()
 
 
 def _start(root: Path, env: dict[str, str]) -> Server:
@@ -84,7 +70,7 @@ def _start(root: Path, env: dict[str, str]) -> Server:
 def servers(postgresql_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Server]]:
     """Started once for this module's stories (each person in them is new, with an address of their own)."""
     tmp_path = tmp_path_factory.mktemp("servers")
-    _redis_or_skip()
+    redis_connection().close()
     clean(postgresql_url)
     prefix = f"fanlight-test-{secrets.token_hex(6)}"
     env = {

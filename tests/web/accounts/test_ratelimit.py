@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 
 import pytest
@@ -11,9 +10,8 @@ from fanlight.web import extensions
 from fanlight.web.models import AuditEvent
 from tests.support.factories import audit_rows, count, csrf_from
 from tests.support.mailbox import outbox, post_page
+from tests.support.services import REDIS, redis_connection
 from tests.web.accounts.test_lockout import attempt
-
-REDIS = os.environ.get("FANLIGHT_TEST_REDIS", "redis://127.0.0.1:6379")
 
 
 @pytest.fixture
@@ -65,19 +63,10 @@ def test_nobody_can_flood_one_inbox(app, teacher):
 
 def test_rate_limits_kept_in_redis_are_shared_by_every_worker(config, tmp_path):
     """FANLIGHT_RATELIMIT_STORAGE=redis://…: two apps (two workers) count together."""
-    import redis
-
     from tests.support.web import clean
     from tests.support.web import make_app as create_app
 
-    connection = redis.Redis.from_url(REDIS, socket_connect_timeout=2)
-    try:
-        connection.ping()
-    except redis.exceptions.ConnectionError as error:
-        connection.close()
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis is not reachable at {REDIS}: {error}. CI is set, so this test must run.")
-        pytest.skip(f"Redis is not reachable at {REDIS} (set FANLIGHT_TEST_REDIS): {error}")
+    connection = redis_connection()
     prefix = f"fanlight-test-{secrets.token_hex(6)}"
     shared = {**config, "RATELIMIT_STORAGE_URI": REDIS, "RATELIMIT_KEY_PREFIX": prefix}
     clean(config["DATABASE_URL"])

@@ -26,6 +26,7 @@ from sqlalchemy.pool import NullPool
 from fanlight.web import migrate
 from fanlight.web.models import Submission, SubmissionEvent
 from fanlight.web.triage import history
+from tests.support.services import unavailable
 from tests.support.web import POSTGRES_DEFAULT
 
 SENT = datetime.datetime(2026, 11, 20, 14, 30, tzinfo=datetime.UTC)
@@ -61,9 +62,7 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
     except OperationalError as error:
         admin.dispose()
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is not reachable: {error.orig}", pytrace=False)
-        pytest.skip(f"PostgreSQL is not reachable: {error.orig}")
+        unavailable(f"PostgreSQL is not reachable: {error.orig}")
     try:
         yield make_url(server).set(database=name).render_as_string(hide_password=False)
     finally:
