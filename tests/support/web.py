@@ -4,7 +4,8 @@ Every test that asks for `app` runs twice: on a temporary SQLite file and on a P
 database made for this test session. PostgreSQL is the server named by
 FANLIGHT_TEST_POSTGRES (scripts/test sets it; the default is the local trust-auth server).
 The session creates one fresh database `fanlight_test_<random>` on it, runs the Alembic
-migrations once, and drops it at the end; each test starts from empty tables.
+migrations once, and drops it at the end; each test starts from empty tables (but for the
+registry's bundled publication, kept from the test before when nothing changed it: see `clean`).
 
 When PostgreSQL cannot be reached, its half of the suite is skipped with the reason, except
 in CI (env CI set), where that is a failure: CI must exercise the production database.
@@ -16,8 +17,10 @@ browser does, with the token taken from the page.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import os
 import secrets
+import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,7 +31,7 @@ import pytest
 from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
@@ -52,8 +55,22 @@ _catalogues: dict[str, Catalogue] = {}
 _real_load = Catalogue.load.__func__  # type: ignore[attr-defined]
 
 
+def _fingerprint(path: str) -> str:
+    """The folder (or file) and every file's content: a test that writes definitions of its own and
+    changes them between two apps gets each version loaded, never a stale one."""
+    root = Path(path).resolve()
+    files = sorted(f for f in root.rglob("*") if f.is_file()) if root.is_dir() else [root]
+    digest = hashlib.sha256(str(root).encode())
+    for f in files:
+        digest.update(b"\0" + str(f.relative_to(root) if root.is_dir() else f.name).encode() + b"\0")
+        digest.update(f.read_bytes())
+    return digest.hexdigest()
+
+
 def _cached_load(cls: type[Catalogue], path: str) -> Catalogue:
-    key = str(Path(path).resolve())
+    if not Path(path).exists():
+        return _real_load(cls, path)  # the real error
+    key = _fingerprint(path)
     if key not in _catalogues:
         _catalogues[key] = _real_load(cls, path)
     # A new catalogue for every app: the publications it has compiled belong to one test's
@@ -83,8 +100,13 @@ class _SharedBytecodeCache(jinja2.BytecodeCache):
 _BYTECODE = _SharedBytecodeCache()
 
 
+# The conftests take these fixtures with `from tests.support.web import *`, which skips names that
+# start with an underscore: an autouse fixture named `_fast_setup` here was never seen by pytest (every
+# test loaded and compiled the definitions and its templates again). Keep fixture names public.
+
+
 @pytest.fixture(autouse=True)
-def _fast_setup(monkeypatch: pytest.MonkeyPatch) -> None:
+def fast_setup(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Catalogue, "load", classmethod(_cached_load))
     monkeypatch.setattr(Flask, "jinja_options", {**Flask.jinja_options, "bytecode_cache": _BYTECODE})
 
@@ -97,6 +119,19 @@ def clock() -> SettableClock:
 
 
 # Databases -------------------------------------------------------------------------------------
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_commits_without_waiting_for_the_disk(connection: Any, _: Any) -> None:
+    """The test databases commit without waiting for the disk: SQLite synchronous=NORMAL (in WAL
+    mode a commit is not fsynced; a checkpoint is) and, on the PostgreSQL test database,
+    synchronous_commit=off (set on the database in `postgresql_url`). What is read and written,
+    the locking and the isolation are the same; only durability across a power cut is not, which
+    no test needs. (test_access_matrix.py set this for itself first: each commit waited ~10 ms.)"""
+    if isinstance(connection, sqlite3.Connection):
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
 
 
 @pytest.fixture(scope="session")
@@ -121,6 +156,9 @@ def postgresql_url() -> Iterator[str]:
         unavailable(f"PostgreSQL is not reachable at {shown} (set FANLIGHT_TEST_POSTGRES): {error.orig}")
     url = make_url(server).set(database=name).render_as_string(hide_password=False)
     try:
+        with admin.connect() as connection:
+            # Commits do not wait for the disk (see _sqlite_commits_without_waiting_for_the_disk).
+            connection.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
         migrate.upgrade(url)
         yield url
     finally:
@@ -137,9 +175,22 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 _cleaners: dict[str, Engine] = {}
 APPEND_ONLY = ("audit_events", "submission_events")  # tables whose triggers refuse UPDATE and DELETE
+# The definition registry: what a new database holds once the app has published its bundled folder.
+REGISTRY = ("publications", "definition_versions")
+# Per database: the definitions folder (its fingerprint) whose bundled publication the registry
+# holds, and those rows exactly as ensure_bundled wrote them.
+_bundled: dict[str, tuple[str, list[Any]]] = {}
 
 
-def clean(url: str) -> None:
+def _registry_rows(connection: Any) -> list[Any]:
+    rows: list[Any] = []
+    for name in REGISTRY:
+        table = db.Base.metadata.tables[name]
+        rows.append(connection.execute(select(*table.columns).order_by(*table.primary_key.columns)).all())
+    return rows
+
+
+def clean(url: str, *, keep_bundled: str | None = None) -> None:
     """Empty every table (children first), so each test starts from nothing.
 
     The append-only tables (APPEND_ONLY: the audit trail, QUALITY §17, and referrals' events)
@@ -147,14 +198,33 @@ def clean(url: str) -> None:
     triggers. On PostgreSQL, as a replica would (triggers do not fire in session_replication_role
     'replica'); on SQLite by dropping the triggers and creating them again, from their own SQL,
     in the same transaction.
+
+    `keep_bundled` (the `app` fixture) is the fingerprint of the definitions folder the next app
+    uses: if the registry holds exactly that folder's bundled publication, row for row as
+    ensure_bundled wrote it (no test has published, changed or removed anything since), it is kept,
+    and the next app finds it as it would have written it. Publishing it costs ~70 queries a test.
+    Anything else: every table is emptied, and the app publishes the folder again.
+
+    Kept on SQLite only: on PostgreSQL every table is truncated (TRUNCATE cannot leave the registry
+    while emptying the tables it refers to, and DELETE would leave the planner other statistics).
     """
     engine = _cleaners.get(url)
     if engine is None:
         engine = _cleaners[url] = create_engine(url, poolclass=NullPool)
     with engine.begin() as connection:
-        if url.startswith("postgresql"):
+        postgresql = url.startswith("postgresql")
+        if postgresql:
             connection.execute(text("SET LOCAL lock_timeout = '10s'"))
             connection.execute(text("SET LOCAL session_replication_role = replica"))
+        saved = _bundled.get(url)
+        # PostgreSQL: always TRUNCATE, as before: the planner's statistics of a truncated table (the
+        # index tests EXPLAIN the queue's queries) are not those of one emptied with DELETE.
+        keep = (not postgresql and keep_bundled is not None and saved is not None and saved[0] == keep_bundled
+                and _registry_rows(connection) == saved[1])
+        if not keep:
+            _bundled.pop(url, None)
+        tables = [table for table in TABLES if not (keep and table in REGISTRY)]
+        if postgresql:
             connection.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
         else:
             triggers = connection.execute(text(
@@ -162,14 +232,23 @@ def clean(url: str) -> None:
                 f"({', '.join(repr(table) for table in APPEND_ONLY)})")).all()
             for name, _ in triggers:
                 connection.execute(text(f'DROP TRIGGER "{name}"'))
-            for table in TABLES:
+            for table in tables:
                 connection.execute(text(f"DELETE FROM {table}"))
             for _, sql in triggers:
                 connection.execute(text(sql))
 
 
+def remember_bundled(url: str, fingerprint: str) -> None:
+    """After an app has published `fingerprint`'s folder on an emptied database: keep those rows
+    for the next test (see `clean`), if that is all the registry holds."""
+    with _cleaners[url].connect() as connection:
+        rows = _registry_rows(connection)
+    if len(rows[0]) == 1:
+        _bundled[url] = (fingerprint, rows)
+
+
 @pytest.fixture(scope="session", autouse=True)
-def _dispose_cleaners() -> Iterator[None]:
+def dispose_cleaners() -> Iterator[None]:
     yield
     for engine in _cleaners.values():
         engine.dispose()
@@ -195,11 +274,16 @@ def config(database_url: str, tmp_path: Path) -> dict[str, Any]:
 @pytest.fixture
 def app(config: dict[str, Any], clock: SettableClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
     monkeypatch.setenv("FANLIGHT_INSTANCE", str(tmp_path / "instance"))
-    clean(config["DATABASE_URL"])
+    url = config["DATABASE_URL"]
+    definitions = _fingerprint(config["DEFINITIONS_PATH"]) if Path(config["DEFINITIONS_PATH"]).exists() else None
+    clean(url, keep_bundled=definitions)
+    kept = url in _bundled
     application = make_app(config, clock)
     with application.app_context():
         # A running server has published its bundled definitions before anyone uses it.
         extensions.catalogue().refresh(db.session(), force=True)
+    if definitions is not None and not kept:
+        remember_bundled(url, definitions)
     try:
         yield application
     finally:
