@@ -19,15 +19,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import Select, and_, func, literal, literal_column, select
 
 from .. import db, extensions
-from ..access.permissions import allowed
+from ..access.permissions import ROLES, allowed
 from ..models import Rag, ReferralStatus, Submission, User
 from . import deadlines
 from .summary import field_of
 
 PAGE_SIZE = 25
+# The most referrals a page counts: past this the holding area says "more than 1,000" and pages
+# only through the first 1,000, 40 pages (narrow it with a filter or a search). Counting every
+# match of a million referrals would take far longer than listing a page of them (the benchmark,
+# docs/benchmarks.md: counting 10,000 of a category took 35-65 ms, a page 1-10 ms).
+COUNT_LIMIT = 1_000
 MAX_SEARCH = 100
 FORM = "cause-for-concern"  # the form whose categories the filter offers
 CATEGORIES_FIELD = "categories"
@@ -53,12 +58,26 @@ def choices_for() -> Choices:
     found = field_of(compiled.form, CATEGORIES_FIELD) if compiled is not None else None
     categories = tuple((o.value, o.label) for o in found.options) if found is not None else ()
     s = db.session()
-    found_agencies = {(str(a_id), str(name or a_id)) for a_id, name in s.execute(
-        select(Submission.agency_id, Submission.agency).where(Submission.agency_id.is_not(None)).distinct())}
+    found_agencies = {(str(a_id), str(name or a_id)) for a_id, name in s.execute(_agencies())}
     agencies = tuple(sorted(found_agencies, key=lambda pair: pair[1].lower()))
-    staff = tuple((str(u.id), u.name) for u in s.scalars(select(User).where(User.active.is_(True)).order_by(User.name))
-                  if allowed(u.role, "triage"))
+    front_door = [role for role in ROLES if allowed(role, "triage")]  # not every referrer in every agency
+    staff = tuple((str(user_id), name) for user_id, name in s.execute(
+        select(User.id, User.name).where(User.active.is_(True), User.role.in_(front_door)).order_by(User.name)))
     return Choices(categories, agencies, staff)
+
+
+def _agencies() -> Select[Any]:
+    """Each agency that has sent a referral, once, with its name on its latest referral.
+
+    A walk up the (agency_id, received_at) index, one step per agency (a "loose index scan"):
+    a DISTINCT would read every referral, a million of them at the benchmark's size.
+    """
+    walk = select(func.min(Submission.agency_id).label("agency_id")).cte("agencies", recursive=True)
+    step = select(func.min(Submission.agency_id)).where(Submission.agency_id > walk.c.agency_id).scalar_subquery()
+    walk = walk.union_all(select(step).where(walk.c.agency_id.is_not(None)))
+    name = (select(Submission.agency).where(Submission.agency_id == walk.c.agency_id)
+            .order_by(Submission.received_at.desc()).limit(1).scalar_subquery())
+    return select(walk.c.agency_id, name).where(walk.c.agency_id.is_not(None))
 
 
 def _one_of(value: str | None, allowed_values: tuple[str, ...] | list[str]) -> str | None:
@@ -127,9 +146,7 @@ class QueueFilter:
         if self.rag:
             conditions.append(Submission.rag.is_(None) if self.rag == UNRATED else Submission.rag == self.rag)
         if self.category:
-            # The answer is a JSON list of option values: '["neglect", "physical_abuse"]'.
-            conditions.append(_json_text(Submission.answers[CATEGORIES_FIELD]).like(f'%"{_escape(self.category)}"%',
-                                                                                   escape="\\"))
+            conditions.append(_has_category(self.category))
         if self.agency:
             conditions.append(Submission.agency_id == self.agency)
         if self.owner == "mine":
@@ -151,26 +168,37 @@ class QueueFilter:
 
     def query(self, now: datetime.datetime) -> Select[Submission]:
         """Every referral this filter lists, in its order (no paging)."""
-        return select(Submission).where(*self.where(now)).order_by(*_order(self.sort))
+        # Filtered to one rating, "reds first" is newest first: said so, PostgreSQL reads the newest
+        # of that rating, instead of passing every higher-rated referral on the RAG-rank index.
+        sort = "received" if self.sort == "rag" and self.rag else self.sort
+        return select(Submission).where(*self.where(now)).order_by(*_order(sort))
 
     def count_query(self, now: datetime.datetime) -> Select[int]:
+        """How many referrals this filter lists: exactly (the dashboards' count)."""
         return select(func.count()).select_from(Submission).where(*self.where(now))
+
+    def limited_count_query(self, now: datetime.datetime, most: int = COUNT_LIMIT) -> Select[int]:
+        """How many, counting no further than `most` + 1 (so "more than `most`" is known)."""
+        found = select(literal(1).label("one")).select_from(Submission).where(*self.where(now)).limit(most + 1)
+        return select(func.count()).select_from(found.subquery())
 
     def page_of(self, now: datetime.datetime) -> Page:
         s = db.session()
-        total: int = s.scalar(self.count_query(now)) or 0
+        counted: int = s.scalar(self.limited_count_query(now)) or 0
+        total, more = min(counted, COUNT_LIMIT), counted > COUNT_LIMIT
         pages = max(1, math.ceil(total / PAGE_SIZE))
         number = min(self.page, pages)
         rows = list(s.scalars(self.query(now).limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)))
-        return Page(rows, total, number, pages)
+        return Page(rows, total, number, pages, more)
 
 
 @dataclass(frozen=True)
 class Page:
     rows: list[Submission]
-    total: int
+    total: int  # at most COUNT_LIMIT: the referrals the pages reach
     number: int
     pages: int
+    more: bool = False  # more than COUNT_LIMIT match: only the first COUNT_LIMIT are paged
 
     @property
     def first(self) -> int:
@@ -192,9 +220,10 @@ class Page:
         return out
 
 
-def _json_text(expression: Any) -> Any:
-    """A JSON answer's text, lower case (an array's as its JSON: '["neglect", "other"]')."""
-    return func.lower(expression.as_string())
+def _has_category(category: str) -> Any:
+    """The referral's categories of concern include this one: its `concern_categories`
+    (" neglect other ", kept in step with its answers), with a trigram index on PostgreSQL."""
+    return Submission.concern_categories.like(f"% {_escape(category)} %", escape="\\")
 
 
 def _escape(text: str) -> str:
@@ -202,26 +231,29 @@ def _escape(text: str) -> str:
 
 
 def _search(text: str) -> Any:
-    """A reference (exact, or its beginning), or a child's name: every word in the children's answers.
+    """A reference (exact, or its beginning), or a child's name: every word, any case, in the
+    names of the referral's children (any of them), anywhere in a name ("ell" finds Ella).
 
-    The names are inside the answers' JSON, so this is a LIKE over its text: fine for a front
-    door's few thousand open referrals; a `children_names` column (or a PostgreSQL trigram index
-    over it) would make it an index search.
+    The names are the submission's `child_names` (case folded, kept in step with its answers),
+    searched with LIKE: on PostgreSQL its trigram index (migration 0010) finds the rows for
+    words of three letters or more.
     """
     upper = text.upper()
     if REFERENCE.match(upper):
         return Submission.reference.like(f"{_escape(upper)}%", escape="\\")
-    children = _json_text(Submission.answers["children"])
-    return and_(*(children.like(f"%{_escape(word.lower())}%", escape="\\") for word in text.split()))
+    return and_(*(Submission.child_names.like(f"%{_escape(word.casefold())}%", escape="\\")
+                  for word in text.split()))
 
 
 def _order(sort: str) -> list[Any]:
+    """Each order, as its index reads it (migration 0010): newest first is (received_at, id)
+    read backwards; due soonest (due_at, id) forwards, no due time last; reds first the RAG rank
+    index read backwards (red 3, amber 2, green 1, not rated 0), newest first within each."""
     if sort == "due":
-        return [Submission.due_at.is_(None), Submission.due_at.asc(), Submission.id]
+        return [Submission.due_at.asc().nulls_last(), Submission.id.asc()]
     if sort == "rag":
-        rank = case({Rag.RED.value: 0, Rag.AMBER.value: 1, Rag.GREEN.value: 2}, value=Submission.rag, else_=3)
-        return [rank, Submission.received_at.desc(), Submission.id]
-    return [Submission.received_at.desc(), Submission.id]
+        return [literal_column(Submission.RAG_RANK).desc(), Submission.received_at.desc(), Submission.id.desc()]
+    return [Submission.received_at.desc(), Submission.id.desc()]
 
 
 def _local_day(now: datetime.datetime) -> tuple[datetime.datetime, datetime.datetime]:
