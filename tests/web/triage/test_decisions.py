@@ -69,17 +69,20 @@ def test_an_officer_who_does_not_own_it_cannot_decide(app, referral_id, staff):
 
 
 def test_no_further_action_on_a_red_referral_is_a_managers_decision(app, referral_id, staff):
+    """An officer's is only proposed (test_approval.py: a manager approves or returns it); a manager's is recorded."""
     nfa = {**CIN, "outcome": "nfa", "level_applied": "1", "primary_need": "N9"}
     with acting(app, referral_id) as (referral, user):
         workflow.claim(referral, user(staff.jo))
         workflow.set_rag(referral, "red", "Injuries described", user(staff.jo))
-    with acting(app, referral_id) as (referral, user), pytest.raises(decisions.ManagerApprovalNeeded):
+    with acting(app, referral_id) as (referral, user), app.test_request_context():
         decisions.decide(referral, nfa, user(staff.jo))
     assert row(app, referral_id).status == ReferralStatus.IN_TRIAGE
+    assert events(app, referral_id)[-1].kind == "decision_proposed"
     with acting(app, referral_id) as (referral, user), app.test_request_context():
         decisions.decide(referral, nfa, user(staff.manager))
     assert row(app, referral_id).status == ReferralStatus.DECIDED
-    assert events(app, referral_id)[-1].detail["derived"] == {"needs_manager_approval": True}
+    decided = events(app, referral_id)[-1]
+    assert decided.detail["derived"] == {"needs_manager_approval": True} and "approved" not in decided.detail
 
 
 @pytest.mark.parametrize("agency", ["Demo Primary School", None])

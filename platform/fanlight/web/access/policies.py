@@ -88,7 +88,7 @@ def can_move(user: User, referral: Submission, to: str) -> bool:
     """Move a referral to `to`: a move its state allows, made by someone allowed to make it.
 
     Only the referrer withdraws (before a decision); only its owner or a manager decides; anyone
-    at the front door asks for information or records that it came; nobody here marks a referral
+    at the front door asks for information or records that it came, and the referrer answers it; nobody here marks a referral
     delivered (the case-system delivery does, in a later issue). Received → in triage is a claim.
     """
     if not ReferralStatus(referral.status).may_become(to):
@@ -99,9 +99,17 @@ def can_move(user: User, referral: Submission, to: str) -> bool:
         return can_triage(user) and (referral.assignee_id == user.id or manages(user))
     if to == ReferralStatus.IN_TRIAGE and referral.status == ReferralStatus.RECEIVED:
         return can_claim(user, referral)
-    if to in (ReferralStatus.AWAITING_INFORMATION, ReferralStatus.IN_TRIAGE):
+    if to == ReferralStatus.IN_TRIAGE:  # the information asked for came: the referrer answered, or it was recorded
+        return can_triage(user) or referral.owner_id == user.id
+    if to == ReferralStatus.AWAITING_INFORMATION:
         return can_triage(user)
     return False
+
+
+def can_approve(user: User, referral: Submission) -> bool:
+    """Approve or return a decision an officer proposed because its rules need a manager: a manager.
+    (Whether the proposal still stands is the decision's to say: a stale one is a conflict, not a refusal.)"""
+    return manages(user) and can_see_referral(user, referral)
 
 
 def can_use_form(user: User, form_id: str) -> bool:

@@ -1,8 +1,9 @@
 """Who is signed in, and for how long: session limits, and answers held when a session ended.
 
 A session ends 30 minutes after its last request or 12 hours after signing in (both
-configurable). A section posted after its session ended (JavaScript off: nothing warned the
-person) is kept, and saved once they sign in again and confirm.
+configurable); a page's own background refresh is not a request that counts. A section posted
+after its session ended (JavaScript off: nothing warned the person) is kept, and saved once they
+sign in again and confirm.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from ..access.permissions import allowed
 from ..models import HeldAnswers, User
 
 HELD_FOR = datetime.timedelta(days=1)
+# Sent by a page's own polling (the holding area refreshing its table): such a request is not
+# somebody doing something, so it does not restart the idle clock; an unattended screen still signs out.
+BACKGROUND = "Fanlight-Background"
 
 
 def idle_seconds() -> int:
@@ -46,7 +50,8 @@ def identify() -> tuple[User | None, int | None, str]:
     if user is None or not user.active or not secrets.compare_digest(user.session_nonce, nonce):
         session.clear()
         return None, None, ""
-    session["seen_at"] = now
+    if request.headers.get(BACKGROUND) != "1":
+        session["seen_at"] = now
     return user, None, ""
 
 

@@ -9,6 +9,6 @@ blueprint = Blueprint("referrals", __name__)
 
 
 def register(app: Flask) -> None:
-    from . import attachments, sections, start, submission  # noqa: F401, PLC0415  (their routes)
+    from . import attachments, information, sections, start, submission  # noqa: F401, PLC0415  (their routes)
 
     app.register_blueprint(blueprint)

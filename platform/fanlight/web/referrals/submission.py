@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, redirect, render_template, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as Redirect  # what redirect() returns
 
 from fanlight.renderers import casenote
@@ -14,9 +14,13 @@ from ..access import policies
 from ..access.guard import signed_in_user
 from ..access.permissions import requires
 from ..errors import Conflict
+from ..models import ReferralStatus, Submission
+from ..triage import decisions, history, information, workflow
 from . import blueprint as bp
 from . import drafts, journey, submissions
 from .context import DraftPage, as_sent, form_of, open_draft
+
+MAX_WITHDRAW_REASON = 2000
 
 
 def _check_answers_page(page: DraftPage, *, show_errors: bool = False) -> str:
@@ -49,7 +53,10 @@ def submit(draft_id: str) -> Redirect | tuple[str, int]:
 @requires("refer")
 def confirmation(submission_id: str) -> str:
     submission = policies.own_submission(submission_id)
-    return render_template("pages/referrals/confirmation.html", submission=submission, compiled=form_of(submission))
+    told = history.for_referrer(history.events_of(submission.id), lambda outcome: decisions.label("outcome", outcome))
+    return render_template("pages/referrals/confirmation.html", submission=submission, compiled=form_of(submission),
+                           history=told, asked=information.open_request(submission),
+                           may_withdraw=submission.status in ReferralStatus.open())
 
 
 @bp.route("/submissions/<submission_id>/print")
@@ -79,3 +86,38 @@ def submission_json(submission_id: str) -> Response:
         "status": submission.status, "answers": submission.answers, "evaluation": submission.evaluation,
     }
     return Response(json.dumps(body, ensure_ascii=False, indent=2), mimetype="application/json")
+
+
+@bp.route("/submissions/<submission_id>/withdraw")
+@requires("refer")
+def withdraw_page(submission_id: str) -> tuple[str, int]:
+    return _withdraw_page(policies.own_submission(submission_id))
+
+
+def _withdraw_page(submission: Submission, reason: str = "", error: str = "", status: int = 200) -> tuple[str, int]:
+    if submission.status not in ReferralStatus.open():
+        abort(redirect(url_for("referrals.confirmation", submission_id=submission.id), code=303))
+    return render_template("pages/referrals/withdraw.html", submission=submission, reason=reason, error=error,
+                           errors=[{"href": "#reason", "message": error}] if error else []), status
+
+
+@bp.route("/submissions/<submission_id>/withdraw", methods=["POST"])
+@requires("refer")
+def withdraw(submission_id: str) -> Redirect | tuple[str, int]:
+    """The referrer takes a referral back before the front door decides, saying why (the front door
+    sees the reason on its timeline)."""
+    submission = policies.own_submission(submission_id)
+    reason = request.form.get("reason", "").strip()
+    if not reason or len(reason) > MAX_WITHDRAW_REASON:
+        error = ("Say why you are withdrawing this referral" if not reason
+                 else f"Your reason must be {MAX_WITHDRAW_REASON:,} characters or fewer")
+        return _withdraw_page(submission, reason[:MAX_WITHDRAW_REASON], error, 422)
+    try:
+        workflow.withdraw(submission, signed_in_user(), reason)
+    except workflow.Taken:  # its message names front-door staff: the referrer is told what happened, not who
+        flash("The Family Front Door acted on this referral first: it was not withdrawn.", "important")
+    except Conflict as conflict:
+        flash(conflict.message, "important")
+    else:
+        flash(f"You withdrew {submission.reference}. The Family Front Door will not act on it.", "success")
+    return redirect(url_for("referrals.confirmation", submission_id=submission.id), code=303)

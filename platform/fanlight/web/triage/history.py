@@ -116,12 +116,21 @@ _WORDS: dict[str, Callable[[str, str, Mapping[str, Any]], str]] = {
     RELEASED: lambda who, _to, _d: f"{who} released this",
     RAG_SET: lambda who, _to, d: f"{who} rated this {d.get('rag', '')}",
     "information_requested": lambda who, _to, _d: f"{who} asked for more information",
-    "information_received": lambda who, _to, _d: f"{who} recorded that the information asked for arrived",
-    "decided": lambda who, _to, _d: f"{who} decided this",
+    "information_received": lambda who, _to, d: (f"{who} answered the request for more information{_amended(d)}"
+                                                 if d.get("answered") else
+                                                 f"{who} recorded that the information asked for arrived"),
+    "decision_proposed": lambda who, _to, _d: f"{who} proposed a decision for a manager to approve",
+    "decision_returned": lambda who, _to, _d: f"{who} returned the proposed decision",
+    "decided": lambda who, _to, d: f"{who} approved the decision" if d.get("approved") else f"{who} decided this",
     "withdrawn": lambda who, _to, _d: f"{who} withdrew this",
     "delivered": lambda _who, _to, _d: "The case system received this",
     "attachment_downloaded": lambda who, _to, d: f"{who} downloaded {d.get('name') or 'a file'}",
 }
+
+
+def _amended(detail: Mapping[str, Any]) -> str:
+    sections = detail.get("amended_sections") or []
+    return f", and amended {len(sections)} section{'s' if len(sections) != 1 else ''}" if sections else ""
 
 
 def describe(event: SubmissionEvent, people: Mapping[int, str]) -> str:
@@ -148,3 +157,65 @@ def latest(submission_id: str, *kinds: str, moves: bool = False) -> SubmissionEv
         query = query.where(SubmissionEvent.kind.in_(kinds))
     found: SubmissionEvent | None = db.session().scalar(query.order_by(SubmissionEvent.id.desc()).limit(1))
     return found
+
+
+# What the referrer sees of a referral's history (Your forms): what was done about it, never who at
+# the front door did it, its rating, its owner or who read its files.
+_FOR_REFERRER: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    RECEIVED: lambda _d: "You sent it, and the Family Front Door received it",
+    "submitted": lambda _d: "You sent it",
+    CLAIMED: lambda _d: "The Family Front Door started looking at it",
+    "information_requested": lambda _d: "The Family Front Door asked you for more information",
+    "information_received": lambda d: (f"You answered the request for more information{_amended(d)}" if d.get("answered")
+                                       else "The Family Front Door recorded the information it asked for"),
+    "decided": lambda _d: "The Family Front Door made its decision",
+    "withdrawn": lambda _d: "You withdrew it",
+}
+
+
+def for_referrer(events: Iterable[SubmissionEvent], outcome: Callable[[str], str] | None = None,
+                 ) -> list[tuple[str, str]]:
+    """(what happened, when, in words) for the referrer, oldest first."""
+    return [(said, when(at)) for said, at in referrer_steps(events, outcome)]
+
+
+def referrer_steps(events: Iterable[SubmissionEvent], outcome: Callable[[str], str] | None = None,
+                   ) -> list[tuple[str, datetime.datetime]]:
+    """(what happened, when) for the referrer, oldest first; a decision says its outcome in words."""
+    shown: list[tuple[str, datetime.datetime]] = []
+    started = False
+    for e in events:
+        words = _FOR_REFERRER.get(e.kind)
+        if words is None or (e.kind == CLAIMED and started):
+            continue
+        started = started or e.kind == CLAIMED
+        said = words(e.detail)
+        decided = (e.detail.get("decision") or {}).get("outcome") if e.kind == "decided" else None
+        if decided and outcome is not None:
+            said += f": {outcome(str(decided)).lower()}"
+        shown.append((said, clock.utc(e.at)))
+    return shown
+
+
+def time_waiting(events: Iterable[SubmissionEvent], now: datetime.datetime) -> datetime.timedelta:
+    """How long, in all, the referral has waited for information from the referrer. The decision
+    clock does not stop for it (Working Together: one working day from receipt), so it is shown
+    beside the clock, not taken off it."""
+    total, since = datetime.timedelta(0), None
+    for e in events:
+        if e.to_status == ReferralStatus.AWAITING_INFORMATION:
+            since = clock.utc(e.at)
+        elif since is not None and e.to_status is not None:
+            total, since = total + (clock.utc(e.at) - since), None
+    if since is not None:
+        total += clock.utc(now) - since
+    return total
+
+
+def duration(length: datetime.timedelta) -> str:
+    """'1 day 2 hours', '3 hours 5 minutes', 'less than a minute'."""
+    minutes = int(length.total_seconds() // 60)
+    days, hours, mins = minutes // 1440, minutes % 1440 // 60, minutes % 60
+    parts = [(days, "day"), (hours, "hour")] if days else [(hours, "hour"), (mins, "minute")]
+    said = [f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in parts if n]
+    return " ".join(said) or "less than a minute"

@@ -1,6 +1,7 @@
 """The holding area: every referral the front door has received, filtered, sorted and paged
 (issue 9, item 1). A GET form: every filter and sort is in the query string, so it survives a
-reload and works with JavaScript off."""
+reload and works with JavaScript off. With it, the table refreshes itself every minute: an htmx request
+gets the table region alone (its poll does not count as activity: see accounts.sessions)."""
 
 from __future__ import annotations
 
@@ -23,5 +24,7 @@ def holding_area() -> str:
     chosen = queue.QueueFilter.from_args(request.args, user.id, choices)
     now = clock.now()
     page = chosen.page_of(now)
-    return render_template("pages/triage/holding_area.html", filter=chosen, choices=choices, page=page,
+    refresh = bool(request.headers.get("HX-Request"))  # the page's own poll: the table region alone
+    template = "pages/triage/_holding_table.html" if refresh else "pages/triage/holding_area.html"
+    return render_template(template, filter=chosen, choices=choices, page=page,
                            rows=summary.summaries(page.rows, now), statuses=[(s.value, s.label) for s in ReferralStatus])

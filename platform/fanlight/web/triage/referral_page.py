@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
 from sqlalchemy import select
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.wrappers import Response as Redirect
 
+from fanlight.engine import CompiledForm, Evaluation, evaluate
+from fanlight.engine.definitions import model as m
 from fanlight.renderers import casenote
 
 from .. import clock, db, errors
@@ -27,9 +31,10 @@ from ..files import uploads
 from ..files.filetypes import EXTENSIONS, UNKNOWN
 from ..files.names import with_extension
 from ..models import Attachment, Rag, ReferralStatus, Submission, SubmissionEvent, User
+from ..models.information import InformationRequest
 from ..referrals.context import as_sent, form_of
 from . import blueprint as bp
-from . import deadlines, family, history, queue, summary, workflow
+from . import deadlines, decisions, family, history, information, queue, summary, workflow
 
 MAX_REASON = 2000
 DOWNLOADED = "attachment_downloaded"
@@ -46,7 +51,7 @@ def referral_by(reference: str) -> Submission:
 
 
 def _page(referral: Submission, *, rag_error: str = "", reason: str = "", chosen_rag: str = "",
-          status: int = 200) -> tuple[str, int]:
+          asking: Asking | None = None, status: int = 200) -> tuple[str, int]:
     user = signed_in_user()
     compiled = form_of(referral)
     evaluation = as_sent(referral)
@@ -64,16 +69,69 @@ def _page(referral: Submission, *, rag_error: str = "", reason: str = "", chosen
         "rate": policies.can_rate(user, referral),
         "decide": referral.status == ReferralStatus.IN_TRIAGE
                   and policies.can_move(user, referral, ReferralStatus.DECIDED),
+        "ask": referral.status == ReferralStatus.IN_TRIAGE
+               and policies.can_move(user, referral, ReferralStatus.AWAITING_INFORMATION),
+        "ask_in_fanlight": information.referrer_can_answer(referral),
+        "record_received": referral.status == ReferralStatus.AWAITING_INFORMATION and policies.can_triage(user),
     }
     due = deadlines.due(clock.utc(referral.received_at))
     return render_template(
         "pages/triage/referral.html", referral=referral, at_a_glance=summary.summaries([referral])[0],
         compiled=compiled, evaluation=evaluation, answers=referral.answers, thresholds=compiled.thresholds,
         timeline=timeline, files=files, staff=staff, may=may, due=due, rags=list(Rag),
-        family=family.family_context(referral),
+        waited=_waited(events),
+        family=family.family_context(referral), asking=asking or Asking(), approval=decisions.approval(referral, user),
+        requests=_requests(referral, compiled), templates=information.templates(),
+        amendable=information.amendable(compiled),
         rag_error=rag_error, reason=reason, chosen_rag=chosen_rag,
-        errors=[rag_error] if rag_error else [],
+        errors=[e for e in (rag_error, asking.error if asking else "") if e],
     ), status
+
+
+@dataclass(frozen=True)
+class Asking:
+    """A request for more information as the officer wrote it, shown again when it is refused."""
+
+    question: str = ""
+    template: str = ""
+    sections: tuple[str, ...] = ()
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A request made of the referrer, and what came back: the reply, and each amended section
+    with the answers after it (shown beside what was sent)."""
+
+    request: InformationRequest
+    asked_by: str
+    answered_by: str
+    amended: list[tuple[m.Section, dict[str, Any], Evaluation]]
+
+
+def _waited(events: list[SubmissionEvent]) -> str:
+    """Time spent waiting for the referrer, in words (empty if it never waited)."""
+    waited = history.time_waiting(events, clock.now())
+    return history.duration(waited) if waited else ""
+
+
+def _requests(referral: Submission, compiled: CompiledForm) -> list[Asked]:
+    made = information.requests_of(referral)
+    people = history.names([r.asked_by_id for r in made] + [r.answered_by_id for r in made])
+    found: list[Asked] = []
+    answers = dict(referral.answers)
+    for asked in made:
+        sent = information.sent_by_referrer(asked, referral)  # a request the front door closed: its changes never sent
+        for changed in (asked.amendments or {}).values() if sent else ():
+            answers.update(changed)
+        after = dict(answers)
+        moment = clock.utc(asked.answered_at) if asked.answered_at else clock.now()
+        evaluation = evaluate(compiled, after, now=moment)
+        amended = [(sec, after, evaluation) for sec in compiled.form.sections
+                   if sent and sec.id in (asked.amendments or {})]
+        found.append(Asked(asked, people.get(asked.asked_by_id, "Someone"),
+                           people.get(asked.answered_by_id or 0, ""), amended))
+    return found
 
 
 @bp.route("/referrals/<reference>")
@@ -160,6 +218,38 @@ def rate(reference: str) -> Redirect | tuple[str, int]:
     user = signed_in_user()
     return _act(referral, lambda: workflow.set_rag(referral, Rag(chosen), reason, user),
                 f"You rated {referral.reference} {chosen}.")
+
+
+@bp.route("/referrals/<reference>/more-information", methods=["POST"])
+@requires("triage")
+def ask(reference: str) -> Redirect | tuple[str, int]:
+    """Ask the referrer for more information: a templated request, or the officer's own words (a
+    template chosen and nothing written sends the template's text)."""
+    referral, user = _as_seen(referral_by(reference)), signed_in_user()
+    form = request.form
+    template = form.get("template", "")
+    template = template if template in {o.value for o in information.templates()} else ""
+    question = form.get("question", "")[:information.MAX_QUESTION]
+    sections = tuple(form.getlist("sections")[:100])
+    asked = question.strip() or information.template_text(template)
+    try:
+        return _act(referral, lambda: information.ask(referral, user, asked, sections, template or None),
+                    f"You asked the referrer for more information about {referral.reference}. They have been emailed.")
+    except information.Incomplete as missing:
+        return _page(referral, asking=Asking(question, template, sections, str(missing)), status=422)
+
+
+@bp.route("/referrals/<reference>/information-received", methods=["POST"])
+@requires("triage")
+def record_received(reference: str) -> Redirect:
+    """The information came another way (a call, a meeting): the officer records it, and how."""
+    referral, user = _as_seen(referral_by(reference)), signed_in_user()
+    reason = _reason().strip()
+    if not reason:
+        flash("Say how the information arrived and what it was.", "important")
+        return _back(referral)
+    return _act(referral, lambda: information.record_arrived(referral, user, reason),
+                f"You recorded that the information about {referral.reference} arrived.")
 
 
 @bp.route("/referrals/<reference>/files/<attachment_id>")

@@ -53,7 +53,16 @@ class Summary:
 
     @property
     def status(self) -> str:
-        return ReferralStatus(self.submission.status).label
+        """Its state in words; back in triage after the referrer answered, flagged so."""
+        said = ReferralStatus(self.submission.status).label
+        if self.information_received:
+            said += ": information received"
+        return said
+
+    @property
+    def information_received(self) -> bool:
+        return (self.submission.status == ReferralStatus.IN_TRIAGE
+                and self.submission.information_received_at is not None)
 
     @property
     def rag(self) -> str:

@@ -5,6 +5,7 @@
     release(referral, by)                     give it up (its owner, or a manager)
     set_rag(referral, rag, reason, by)        rate it red, amber or green, with a reason
     move(referral, to, by, reason)            ask_for_information, information_received, decide, withdraw
+    note(referral, by, kind, may, reason)     a step of triage that changes no state (a decision proposed)
 
 Each action, on the referral as the person acting saw it:
 
@@ -148,6 +149,21 @@ def decide(referral: Submission, by: User, reason: str = "") -> SubmissionEvent:
 
 def withdraw(referral: Submission, by: User, reason: str = "") -> SubmissionEvent:
     return move(referral, S.WITHDRAWN, by, reason)
+
+
+def note(referral: Submission, by: User, kind: str, may: bool, reason: str = "",
+         detail: dict[str, Any] | None = None) -> SubmissionEvent:
+    """Record a step of a referral's triage that changes none of its state (a decision proposed for a
+    manager's approval, or returned): only while it is in triage, by someone `may` allows (the
+    caller's policy). The compare-and-set rewrites the state as seen (status and owner), so the step
+    is refused if either changed since, and on PostgreSQL it waits for any move already under way."""
+    _may_see(by, referral)
+    if referral.status != S.IN_TRIAGE:
+        raise IllegalMove(f"It is {S(referral.status).label.lower()}, not in triage.")
+    policies.require(by, may, f"referral {referral.id}: {kind}")
+    return _write(referral, by, kind, reason,
+                  where=[Submission.status == S.IN_TRIAGE, _is(Submission.assignee_id, referral.assignee_id)],
+                  values={"status": S.IN_TRIAGE.value}, detail=detail)
 
 
 # How each is done --------------------------------------------------------------------------------

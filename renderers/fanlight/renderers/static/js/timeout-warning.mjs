@@ -140,8 +140,13 @@ if (dialog && typeof dialog.showModal === 'function') {
     event.preventDefault() // Escape means "stay signed in", as closing the dialog does
     stay()
   })
-  // Every htmx request (the answers being saved as they are typed) restarts the server's clock.
-  document.addEventListener('htmx:after:request', () => requested())
+  // Every htmx request (the answers being saved as they are typed) restarts the server's clock,
+  // except a page's own polling (data-fanlight-background: the holding area's refresh), which the
+  // server does not count either.
+  document.addEventListener('htmx:after:request', (event) => {
+    const source = event.detail && event.detail.ctx && event.detail.ctx.sourceElement
+    if (!(source instanceof Element && source.closest('[data-fanlight-background]'))) requested()
+  })
   window.addEventListener('storage', (event) => {
     if (event.key === SHARED) check()
   })
