@@ -238,6 +238,18 @@ class Tour:
         self.submit(page.locator("main a", has_text="Test Teacher").first)
         self.check(page, "a user")
         self.visit("/admin/users/?q=nobody-is-called-this", "users, none found")
+        if self.server.has("api_clients.index"):
+            self.visit("/admin/api-clients/", "API clients")
+            page.locator("#scopes-submit").uncheck()
+            page.locator("#scopes-status").uncheck()
+            self.submit(page.locator("main button", has_text="Add the client"))
+            assert page.locator(".govuk-error-summary").count() == 1
+            self.check(page, "API clients, nothing chosen")
+            page.fill("#name", "Police system " + self.email)
+            page.locator("#scopes-submit").check()
+            self.submit(page.locator("main button", has_text="Add the client"))
+            assert page.locator("#token").inner_text().startswith("fl_")
+            self.check(page, "API clients, a token shown once")
         self.person.open_menu()
         self.submit(page.locator(".govuk-service-navigation button", has_text="Sign out"))
 
@@ -268,5 +280,58 @@ class Tour:
         page.fill("#reason", "A baby lives at home")
         self.submit(page.locator("main button", has_text="Save rating"))
         self.check(page, "a referral, rated")
+        referral_url = page.url
+        self.visit(referral_url.removeprefix(self.base) + "/decision", "the decision")
+        self.submit(page.locator("main button", has_text="Record the decision"))
+        assert page.locator(".govuk-error-summary").count() == 1
+        self.check(page, "the decision, with errors")
+        page.goto(referral_url)
+        self.submit(page.locator("main button", has_text="Send the request"))
+        assert page.locator(".govuk-error-summary").count() == 1
+        self.check(page, "a referral, asking for information without saying what")
+        page.fill("#question", "Does the family know about this referral?")
+        page.locator("#sections").check()
+        self.submit(page.locator("main button", has_text="Send the request"))
+        self.check(page, "a referral, waiting for information")
+        self.sign_out()
+        self.information_pages()
+        self.sign_in(officer)
+        page.goto(referral_url)
+        self.check(page, "a referral, information received")
+        self.sign_out()
+
+    def information_pages(self) -> None:
+        """The referrer's side of a request for more information: the request, a section to amend, the
+        answer's error state, and the referral's history once answered."""
+        page = self.page
+        self.person.sign_in(self.email, PASSWORD)
+        self.check(page, "your forms, a request for more information waiting")
+        self.submit(page.locator("main a", has_text="Answer the request for more information").first)
+        self.check(page, "more information asked for")
+        self.submit(page.locator("main button", has_text="Send your answer"))
+        assert page.locator(".govuk-error-summary").count() == 1
+        self.check(page, "more information, no answer written")
+        self.submit(page.locator("main .govuk-summary-list a", has_text="Change").first)
+        self.check(page, "more information, a section to amend")
+        self.submit(page.locator("main button.govuk-button", has_text="Save changes"))
+        self.check(page, "more information, a section amended")
+        page.fill("#reply", "The family know and agree.")
+        self.submit(page.locator("main button", has_text="Send your answer"))
+        self.check(page, "a referral's history, as the referrer sees it")
+        self.submit(page.locator("main a", has_text="Withdraw this referral"))
+        self.check(page, "withdrawing a referral")
+        self.submit(page.locator("main button", has_text="Yes, withdraw this referral"))
+        assert page.locator(".govuk-error-summary").count() == 1
+        self.check(page, "withdrawing a referral, no reason given")
+        self.sign_out()
+
+    def sign_in(self, email: str) -> None:
+        page = self.page
+        page.goto(self.base + "/sign-in")
+        page.fill("#email", email)
+        page.fill("#password", PASSWORD)
+        self.submit(page.locator("main form button[type=submit]").first)
+
+    def sign_out(self) -> None:
         self.person.open_menu()
-        self.submit(page.locator(".govuk-service-navigation button", has_text="Sign out"))
+        self.submit(self.page.locator(".govuk-service-navigation button", has_text="Sign out"))

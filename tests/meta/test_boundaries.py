@@ -7,7 +7,8 @@
 - the web layer's shared modules (access, definitions, models, clock, db, errors, ...) import no
   feature package; a feature package never imports another feature package's private names
   (those starting with `_`);
-- the back office uses the web layer only through its shared modules (and accounts.service).
+- the back office uses the web layer only through its shared modules (and accounts.service and
+  api.clients: making accounts and API clients).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ FEATURES = ("accounts", "referrals", "triage", "dashboards", "api", "integration
 COMPOSITION_ROOT = "fanlight.web.app"
 # What the back office may use of the web layer: its shared modules, and making accounts.
 ADMIN_MAY_USE = ("access", "definitions", "models", "clock", "db", "errors", "extensions", "mail", "security",
-                 "accounts.service")
+                 "accounts.service", "api.clients")
 
 
 @dataclass(frozen=True)

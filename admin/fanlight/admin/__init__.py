@@ -11,10 +11,11 @@ if TYPE_CHECKING:
 
 def register(app: Flask) -> None:
     """Serve the back office: the workbench (blueprint "workbench", at /admin) and user
-    administration (blueprint "users", at /admin/users). The views are imported here, not when
+    administration (blueprint "users", at /admin/users) and API clients (at /admin/api-clients). The views are imported here, not when
     this package is, so that importing fanlight.admin stays cheap."""
-    from . import users  # noqa: PLC0415  (see above)
+    from . import api_clients, users  # noqa: PLC0415  (see above)
     from .views import bp  # noqa: PLC0415
 
     app.register_blueprint(bp)
     app.register_blueprint(users.bp)
+    app.register_blueprint(api_clients.bp)

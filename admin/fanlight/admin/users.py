@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from fanlight.web import db
 from fanlight.web.access.audit import audit
 from fanlight.web.access.guard import signed_in_user
-from fanlight.web.access.permissions import ROLE_NAMES, ROLES, landing, requires
+from fanlight.web.access.permissions import API_CLIENT, ROLE_NAMES, ROLES, landing, requires
 from fanlight.web.definitions import agencies
 from fanlight.web.errors import FormError
 from fanlight.web.models import AuditEvent, User
@@ -27,7 +27,7 @@ PAGE_SIZE = 50
 
 def _user(user_id: int) -> User:
     user = db.session().get(User, user_id)
-    if user is None:
+    if user is None or user.role == API_CLIENT:  # another system's account is managed as an API client
         abort(404)
     return user
 
@@ -42,7 +42,7 @@ def index() -> str:
     status = request.args.get("status", "")
     page = request.args.get("page", "1")
     page_number = int(page) if page.isascii() and page.isdigit() and 0 < len(page) < 6 else 1
-    query = select(User)
+    query = select(User).where(User.role != API_CLIENT)  # other systems' accounts: see the API clients page
     if query_text:
         like = "%" + query_text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(or_(func.lower(User.email).like(like, escape="\\"), func.lower(User.name).like(like, escape="\\"),

@@ -61,6 +61,19 @@ def build_parser() -> argparse.ArgumentParser:
     send = mail_tasks.add_parser("send", help="send waiting messages by SMTP (FANLIGHT_SMTP_URL)")
     send.set_defaults(handler=_mail_send)
 
+    api_clients = commands.add_parser("api-clients", help="systems that send referrals through /api/v1")
+    client_tasks = api_clients.add_subparsers(dest="task", required=True, parser_class=type(parser))
+    make = client_tasks.add_parser("create", help="make a client; its token is printed once, on stdout")
+    make.add_argument("name")
+    make.add_argument("--agency", required=True, metavar="AGENCY_ID", help="the approved agency it sends for")
+    make.add_argument("--scopes", default="submit,status", help="comma-separated: submit, status (default both)")
+    make.set_defaults(handler=_api_client_create)
+    client_tasks.add_parser("list", help="every client: agency, scopes, last used, revoked").set_defaults(
+        handler=_api_client_list)
+    revoke = client_tasks.add_parser("revoke", help="stop a client's token working, for good")
+    revoke.add_argument("name")
+    revoke.set_defaults(handler=_api_client_revoke)
+
     retention = commands.add_parser("retention", help="keep records only as long as their forms say")
     retention_tasks = retention.add_subparsers(dest="task", required=True, parser_class=type(parser))
     retention_run = retention_tasks.add_parser(
@@ -244,6 +257,51 @@ def _retention_run(args: argparse.Namespace) -> int:
             mail.deliver_pending()  # with FANLIGHT_SMTP_URL set; else the reminders wait in the outbox
     print(("dry run, nothing changed\n" if args.dry_run else "") + "\n".join(report.lines()))
     return 1 if report.failed else 0
+
+
+
+
+def _api_client_create(args: argparse.Namespace) -> int:
+    from fanlight.web.api import clients
+
+    flask_app = app()
+    with flask_app.app_context(), disposed(flask_app):
+        try:
+            made = clients.create(args.name, args.agency, [s.strip() for s in args.scopes.split(",") if s.strip()])
+        except clients.ClientProblem as problem:
+            print(f"fanlight: {problem}", file=sys.stderr)
+            return 2
+        print(f"created API client '{made.client.name}' for {made.client.agency_id}, scopes "
+              f"{','.join(made.client.scopes)}. Its token is below: it is shown this once and never again.",
+              file=sys.stderr)
+    print(made.token)
+    return 0
+
+
+def _api_client_list(args: argparse.Namespace) -> int:
+    from fanlight.web.api import clients
+
+    flask_app = app()
+    with flask_app.app_context(), disposed(flask_app):
+        for c in clients.listed():
+            used = c.last_used_at.isoformat(timespec="minutes") if c.last_used_at else "never used"
+            state = f"revoked {c.revoked_at.isoformat(timespec='minutes')}" if c.revoked_at else "active"
+            print(f"{c.name}\t{c.agency_id}\t{','.join(c.scopes)}\t{used}\t{state}")
+    return 0
+
+
+def _api_client_revoke(args: argparse.Namespace) -> int:
+    from fanlight.web.api import clients
+
+    flask_app = app()
+    with flask_app.app_context(), disposed(flask_app):
+        try:
+            client = clients.revoke(args.name)
+        except clients.ClientProblem as problem:
+            print(f"fanlight: {problem}", file=sys.stderr)
+            return 2
+        print(f"revoked '{client.name}': its token no longer works")
+    return 0
 
 
 if __name__ == "__main__":

@@ -104,7 +104,8 @@ def _drawn(status: int, title: str, message: str, **extra: Any) -> Response:
 
 
 def _wants_json() -> bool:
-    return request.accept_mimetypes.best == "application/json"
+    """A script asking for JSON, or any request to the API (whatever it accepts): problem details."""
+    return request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/")
 
 
 def _problem(status: int, title: str, message: str) -> Response:

@@ -13,6 +13,7 @@ whatever address they come from.)
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
 from flask import Flask, current_app, request, session
@@ -75,8 +76,19 @@ def init_app(app: Flask) -> Limiter:
         rule = limiter.shared_limit(_config(key), scope=scope, key_func=key_func, methods=["POST"],
                                     deduct_when=_counted if scope == "mail-to" else None)
         app.view_functions[endpoint] = rule(view)  # type: ignore[assignment]
+    for endpoint, view in list(app.view_functions.items()):
+        if endpoint.startswith("api.") and endpoint != "api.openapi":  # per client: its token, hashed
+            # shared: one count per client over the whole API, not one per endpoint
+            app.view_functions[endpoint] = limiter.shared_limit(_config("FANLIGHT_RATELIMIT_API"), scope="api",
+                                                                key_func=_api_client)(view)  # type: ignore[assignment]
     app.extensions[extensions.LIMITER] = limiter
     return limiter
+
+
+def _api_client() -> str:
+    """An API request's rate-limit key: its token's hash (the token itself is never kept)."""
+    token = request.headers.get("Authorization", "").partition(" ")[2].strip()
+    return "api:" + hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def _config(key: str) -> Callable[[], str]:

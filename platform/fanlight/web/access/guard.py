@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 
 from ..models import User
 from .audit import denied
-from .permissions import PUBLIC, allowed, is_holdable, landings, permission_of
+from .permissions import BY_TOKEN, PUBLIC, allowed, is_holdable, landings, permission_of
 
 Identify = Callable[[], tuple[User | None, int | None, str]]
 Hold = Callable[[int, str], Response]
@@ -50,7 +50,7 @@ def check_request(identify: Identify, hold: Hold, ended_message: EndedMessage) -
         return None
     view = current_app.view_functions.get(request.endpoint)
     permission = permission_of(view)
-    if permission == PUBLIC or request.endpoint == "static":
+    if permission in (PUBLIC, BY_TOKEN) or request.endpoint == "static":  # BY_TOKEN: the API checks its own
         return None
     if g.user is None:
         if _wants_fragment():

@@ -30,8 +30,13 @@ ROLE_NAMES: dict[str, str] = {
     "administrator": "Administrator (manages users)",
 }
 
+# The role of the accounts other systems send referrals as (api.clients): no page allows it, it never
+# signs in, and user administration does not list it (API clients have their own page).
+API_CLIENT = "api_client"
+
 F = TypeVar("F", bound=Callable[..., Any])
 PUBLIC = "public"
+BY_TOKEN = "by_token"  # noqa: S105  (a permission marker, not a secret)
 
 
 def requires(permission: str) -> Callable[[F], F]:
@@ -44,6 +49,13 @@ def requires(permission: str) -> Callable[[F], F]:
 
 def public(view: F) -> F:
     view.fanlight_permission = PUBLIC  # type: ignore[attr-defined]
+    return view
+
+
+def by_token(view: F) -> F:
+    """A route that authenticates its caller itself, by bearer token (the API, fanlight.web.api): the
+    pages' session guard lets it through, and it refuses any request without a valid token."""
+    view.fanlight_permission = BY_TOKEN  # type: ignore[attr-defined]
     return view
 
 

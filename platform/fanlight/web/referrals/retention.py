@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, render_template
-from sqlalchemy import ColumnElement, func, insert, or_, select
+from sqlalchemy import ColumnElement, func, insert, or_, select, update
 from sqlalchemy import delete as delete_rows
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session, defer
@@ -36,6 +36,8 @@ from .. import clock, db, extensions, mail
 from ..access.audit import audit
 from ..files import uploads
 from ..models import Attachment, Draft, DraftStatus, ReferralMatchKey, RetentionGrant, Submission, SubmissionEvent, User
+from ..models.api import ApiIdempotencyKey
+from ..models.information import InformationRequest
 from . import drafts
 
 log = logging.getLogger(__name__)
@@ -238,6 +240,11 @@ def _delete_submission(submission: Submission, why: str) -> int:
                   .execution_options(synchronize_session=False))
         s.execute(delete_rows(ReferralMatchKey).where(ReferralMatchKey.submission_id == submission.id)
                   .execution_options(synchronize_session=False))  # how other referrals found it (triage.family)
+        s.execute(delete_rows(InformationRequest).where(InformationRequest.submission_id == submission.id)
+                  .execution_options(synchronize_session=False))  # what the front door asked, and the answers
+        s.execute(update(ApiIdempotencyKey).where(ApiIdempotencyKey.draft_id == submission.draft_id)
+                  .values(draft_id=None)  # the key stays: a client's late replay is told it is gone (410)
+                  .execution_options(synchronize_session=False))
         s.execute(delete_rows(Submission).where(Submission.id == submission.id)
                   .execution_options(synchronize_session=False))
         s.execute(delete_rows(Draft).where(Draft.id == submission.draft_id, Draft.status == DraftStatus.SUBMITTED)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, render_template
@@ -36,7 +37,17 @@ from .drafts import StaleRevision
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out over the phone
 
 
-def submit(draft: Draft, owner: User, evaluation: Evaluation) -> Submission:
+@dataclass(frozen=True)
+class Recipient:
+    """Who is told a referral arrived: the person sending it, or (sent by another system through the
+    API) the professional its answers name."""
+
+    name: str
+    email: str
+    has_account: bool = True  # the email links to Your forms only for someone who can sign in
+
+
+def submit(draft: Draft, owner: User, evaluation: Evaluation, recipient: Recipient | None = None) -> Submission:
     """Turn a complete draft into its one submission (idempotent)."""
     existing = submission_for(draft.id)
     if existing is not None:
@@ -75,7 +86,7 @@ def submit(draft: Draft, owner: User, evaluation: Evaluation) -> Submission:
                               from_status=None, to_status=ReferralStatus.RECEIVED,
                               detail={"reference": submission.reference}, at=now))
         family.record_keys(s, submission)  # how other referrals about this child will find it
-        _acknowledge(s, submission, owner)  # only here, where the draft was claimed: a replay never sends again
+        _acknowledge(s, submission, recipient or Recipient(owner.name, owner.email))  # only here, where the draft was claimed: a replay never sends again
         s.commit()
     except IntegrityError:
         s.rollback()  # a concurrent submit of the same draft won the race
@@ -86,15 +97,18 @@ def submit(draft: Draft, owner: User, evaluation: Evaluation) -> Submission:
     return submission
 
 
-def _acknowledge(s: Session, submission: Submission, owner: User) -> None:
+def _acknowledge(s: Session, submission: Submission, to: Recipient) -> None:
     """The referrer's acknowledgement, in the submission's transaction: its reference, when it
     was received and what happens next. Never the child's details: no name, no answer."""
+    if not to.email:
+        return
     body = render_template(
-        "mail/referral_received.txt", user=owner, submission=submission,
+        "mail/referral_received.txt", user=to, submission=submission,
         received=_in_words(submission.received_at),
         due=_in_words(submission.due_at) if submission.due_at is not None else None,
-        phone=current_app.config["FANLIGHT_FRONT_DOOR_PHONE"], link=mail.external_url("referrals.your_forms"))
-    mail.send(owner.email, f"Referral {submission.reference} received", body, s)
+        phone=current_app.config["FANLIGHT_FRONT_DOOR_PHONE"],
+        link=mail.external_url("referrals.your_forms") if to.has_account else None)
+    mail.send(to.email, f"Referral {submission.reference} received", body, s)
 
 
 def _in_words(moment: datetime.datetime) -> str:
