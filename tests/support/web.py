@@ -22,6 +22,7 @@ import os
 import secrets
 import sqlite3
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ import pytest
 from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, event, select, text
+from sqlalchemy import MetaData, create_engine, event, select, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
@@ -141,30 +142,56 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
-@pytest.fixture(scope="session")
-def postgresql_url() -> Iterator[str]:
+@contextmanager
+def new_postgres_database(prefix: str) -> Iterator[str]:
+    """A PostgreSQL database of its own on the test server, dropped afterwards: its URL. Skipped with
+    the reason where the server is not reachable (a failure in CI: tests.support.services)."""
     server = os.environ.get("FANLIGHT_TEST_POSTGRES") or POSTGRES_DEFAULT
     shown = make_url(server).render_as_string(hide_password=True)
     admin = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool,
                           connect_args={"connect_timeout": 5})
-    name = f"fanlight_test_{secrets.token_hex(6)}"
+    name = f"{prefix}_{secrets.token_hex(6)}"
     try:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
     except OperationalError as error:
         admin.dispose()
         unavailable(f"PostgreSQL is not reachable at {shown} (set FANLIGHT_TEST_POSTGRES): {error.orig}")
-    url = make_url(server).set(database=name).render_as_string(hide_password=False)
     try:
-        with admin.connect() as connection:
-            # Commits do not wait for the disk (see _sqlite_commits_without_waiting_for_the_disk).
-            connection.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
-        migrate.upgrade(url)
-        yield url
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgresql_url() -> Iterator[str]:
+    with new_postgres_database("fanlight_test") as url:
+        name = make_url(url).database
+        with create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool).connect() as connection:
+            # Commits do not wait for the disk (see _sqlite_commits_without_waiting_for_the_disk).
+            connection.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
+        migrate.upgrade(url)
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of its own with nothing in it yet, on SQLite and on PostgreSQL (for migration tests)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'upgrade.sqlite'}"
+        return
+    with new_postgres_database("fanlight_upgrade") as url:
+        yield url
+
+
+def insert_row(engine: Engine, table: str, **values: Any) -> None:
+    """One row, as the schema of the moment has it (reflected): a migration test's data from before."""
+    tables = MetaData()
+    tables.reflect(engine, only=[table])
+    with engine.begin() as connection:
+        connection.execute(tables.tables[table].insert().values(**values))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -10,26 +10,20 @@ referrals sent before it.
 from __future__ import annotations
 
 import datetime
-import os
-import secrets
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import MetaData, create_engine, inspect, text
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 
 from fanlight.web import clock, db, extensions, migrate
 from fanlight.web.models import Submission
 from fanlight.web.triage import queue
 from tests.support.factories import database
-from tests.support.services import unavailable
-from tests.support.web import POSTGRES_DEFAULT
+from tests.support.web import insert_row
 from tests.web.triage.support import Staff, row
 from tests.web.triage.test_holding_area import client_of, copies, listed
 
@@ -40,49 +34,19 @@ INDEXES = {"ix_submissions_received", "ix_submissions_due", "ix_submissions_rag_
            "ix_submissions_status_rag_rank", "ix_submissions_assignee_rag_rank", "ix_submissions_agency_rag_rank"}
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database of its own, with nothing in it yet."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'upgrade.sqlite'}"
-        return
-    server = os.environ.get("FANLIGHT_TEST_POSTGRES") or POSTGRES_DEFAULT
-    admin = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool, connect_args={"connect_timeout": 5})
-    name = f"fanlight_upgrade_{secrets.token_hex(6)}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as error:
-        admin.dispose()
-        unavailable(f"PostgreSQL is not reachable: {error.orig}")
-    try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 @pytest.fixture
 def jo(app: Flask, staff: Staff) -> FlaskClient:
     return client_of(app, staff.jo)
 
 
-def _insert(engine: Engine, table: str, **values: Any) -> None:
-    tables = MetaData()
-    tables.reflect(engine, only=[table])
-    with engine.begin() as connection:
-        connection.execute(tables.tables[table].insert().values(**values))
-
-
 def _sent_before_0010(engine: Engine, number: int, answers: dict[str, Any]) -> str:
     if number == 1:
-        _insert(engine, "users", id=1, email="u1@x.example", name="Sam Teacher", role="professional", agency="",
+        insert_row(engine, "users", id=1, email="u1@x.example", name="Sam Teacher", role="professional", agency="",
                 agency_id="", password_hash="x", active=True, session_nonce="", created_at=SENT)
     draft, submission = f"{number:032d}", f"{number + 100:032d}"
-    _insert(engine, "drafts", id=draft, owner_id=1, form_id="cause-for-concern", form_version=1, form_hash="c" * 64,
+    insert_row(engine, "drafts", id=draft, owner_id=1, form_id="cause-for-concern", form_version=1, form_hash="c" * 64,
             answers={}, visited=[], revision=2, status="submitted", created_at=SENT, updated_at=SENT)
-    _insert(engine, "submissions", id=submission, reference=f"FL-TEST-{number:04d}", draft_id=draft, owner_id=1,
+    insert_row(engine, "submissions", id=submission, reference=f"FL-TEST-{number:04d}", draft_id=draft, owner_id=1,
             agency="", form_id="cause-for-concern", form_version=1, form_hash="c" * 64, answers=answers,
             evaluation={}, status="received", submitted_at=SENT, received_at=SENT)
     return submission

@@ -10,24 +10,19 @@ database of its own.
 from __future__ import annotations
 
 import datetime
-import os
-import secrets
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import MetaData, create_engine, select, text
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from fanlight.web import migrate
 from fanlight.web.models import Submission, SubmissionEvent
 from fanlight.web.triage import history
-from tests.support.services import unavailable
-from tests.support.web import POSTGRES_DEFAULT
+from tests.support.web import insert_row
 
 SENT = datetime.datetime(2026, 11, 20, 14, 30, tzinfo=datetime.UTC)
 AGENCY = """kind: agency
@@ -48,54 +43,24 @@ options:
 """
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database of its own, with nothing in it yet."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'upgrade.sqlite'}"
-        return
-    server = os.environ.get("FANLIGHT_TEST_POSTGRES") or POSTGRES_DEFAULT
-    admin = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool, connect_args={"connect_timeout": 5})
-    name = f"fanlight_upgrade_{secrets.token_hex(6)}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as error:
-        admin.dispose()
-        unavailable(f"PostgreSQL is not reachable: {error.orig}")
-    try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def _insert(engine: Engine, table: str, **values: Any) -> None:
-    tables = MetaData()
-    tables.reflect(engine, only=[table])
-    with engine.begin() as connection:
-        connection.execute(tables.tables[table].insert().values(**values))
-
-
 def sent_before_the_front_door(engine: Engine) -> None:
     """Two referrals as the code before 0007 wrote them, and the live definitions of the time."""
-    _insert(engine, "definition_versions", id=1, kind="agency", definition_id="demo-primary-school", version=1,
+    insert_row(engine, "definition_versions", id=1, kind="agency", definition_id="demo-primary-school", version=1,
             path="agencies/demo-primary-school.yaml", content=AGENCY, content_hash="a" * 64, created_at=SENT)
-    _insert(engine, "definition_versions", id=2, kind="options", definition_id="agency-types", version=1,
+    insert_row(engine, "definition_versions", id=2, kind="options", definition_id="agency-types", version=1,
             path="options/agency-types.yaml", content=AGENCY_TYPES, content_hash="b" * 64, created_at=SENT)
-    _insert(engine, "publications", id=1, version_ids=[1, 2], published_at=SENT, note="")
+    insert_row(engine, "publications", id=1, version_ids=[1, 2], published_at=SENT, note="")
     for user_id, name, agency_id in ((1, "Sam Teacher", "demo-primary-school"), (2, "Council Worker", "")):
-        _insert(engine, "users", id=user_id, email=f"u{user_id}@x.example", name=name, role="professional",
+        insert_row(engine, "users", id=user_id, email=f"u{user_id}@x.example", name=name, role="professional",
                 agency="", agency_id=agency_id, password_hash="x", active=True, session_nonce="", created_at=SENT)
         draft, submission = f"{user_id:032d}", f"{user_id + 10:032d}"
-        _insert(engine, "drafts", id=draft, owner_id=user_id, form_id="cause-for-concern", form_version=1,
+        insert_row(engine, "drafts", id=draft, owner_id=user_id, form_id="cause-for-concern", form_version=1,
                 form_hash="c" * 64, answers={}, visited=[], revision=2, status="submitted", created_at=SENT,
                 updated_at=SENT)
-        _insert(engine, "submissions", id=submission, reference=f"FL-TEST-000{user_id}", draft_id=draft,
+        insert_row(engine, "submissions", id=submission, reference=f"FL-TEST-000{user_id}", draft_id=draft,
                 owner_id=user_id, agency="", form_id="cause-for-concern", form_version=1, form_hash="c" * 64,
                 answers={}, evaluation={}, status="submitted", submitted_at=SENT + datetime.timedelta(minutes=user_id))
-    _insert(engine, "submission_events", submission_id=f"{11:032d}", actor_id=1, kind="submitted",
+    insert_row(engine, "submission_events", submission_id=f"{11:032d}", actor_id=1, kind="submitted",
             detail={"reference": "FL-TEST-0001"}, at=SENT)  # the second has no event at all
 
 
