@@ -14,9 +14,10 @@ from fanlight.web import migrate
 from fanlight.web.models import ReferralMatchKey, ReferralStatus
 from fanlight.web.triage import family
 from tests.support.factories import complete_answers, count, submitted_draft
+from tests.support.web import insert_row
 from tests.web.referrals.test_retention import DAY, SEVEN_YEARS, run
 from tests.web.triage.support import child, family_of, referral_about
-from tests.web.triage.test_migration import _insert, _table_of, empty_url  # noqa: F401 (a fixture)
+from tests.web.triage.test_migration import _table_of
 
 LEO = child("Leo", "Smith", "2018-05-03", nhs="943 476 5919", postcode="AB1 2CD")
 
@@ -136,16 +137,16 @@ def test_upgrading_stores_the_keys_of_every_referral_already_sent(empty_url):  #
     migrate.upgrade(empty_url, "0007")
     engine = create_engine(empty_url, poolclass=NullPool)
     try:
-        _insert(engine, "users", id=1, email="u1@x.example", name="Sam Teacher", role="professional", agency="",
+        insert_row(engine, "users", id=1, email="u1@x.example", name="Sam Teacher", role="professional", agency="",
                 agency_id="", password_hash="x", active=True, session_nonce="", created_at=SENT)
         answers = [complete_answers(), {"children": [LEO]}, {"children": [child("Ava", "Smith", postcode="AB12CD")]},
                    {}]
         for n, given in enumerate(answers, start=1):
             draft = f"{n:032d}"
-            _insert(engine, "drafts", id=draft, owner_id=1, form_id="cause-for-concern", form_version=1,
+            insert_row(engine, "drafts", id=draft, owner_id=1, form_id="cause-for-concern", form_version=1,
                     form_hash="c" * 64, answers={}, visited=[], revision=2, status="submitted", created_at=SENT,
                     updated_at=SENT)
-            _insert(engine, "submissions", id=f"{n + 10:032d}", reference=f"FL-TEST-000{n}", draft_id=draft,
+            insert_row(engine, "submissions", id=f"{n + 10:032d}", reference=f"FL-TEST-000{n}", draft_id=draft,
                     owner_id=1, agency="", form_id="cause-for-concern", form_version=1, form_hash="c" * 64,
                     answers=given, evaluation={}, status="received", submitted_at=SENT, received_at=SENT)
         migrate.upgrade(empty_url)
