@@ -185,3 +185,28 @@ def test_a_control_character_in_a_file_is_a_coded_problem_not_a_traceback(versio
     first = result.stderr.splitlines()[0]
     assert PROBLEM_LINE.match(first) and "tiny.yaml:" in first and " YAML001 " in first
     assert "Traceback" not in result.stderr
+
+
+def test_a_changed_mapping_is_reported_key_by_key_with_its_expressions_before_and_after(tmp_path):
+    copy = tmp_path / "definitions"
+    shutil.copytree(ROOT / "definitions", copy)
+    mapping = copy / "mappings" / "case-system.yaml"
+    text = mapping.read_text(encoding="utf-8")
+    for old, new in (("    reasons: decision.reasons\n", ""),
+                     ("      forename: child_forename\n", "      forename: child_forename\n      age: child_age\n"),
+                     ("'early_help', 'cin_s17', 'strategy_s47'", "'cin_s17', 'strategy_s47'")):
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    mapping.write_text(text, encoding="utf-8")
+    result = fanlight("definitions", "diff", "definitions", str(copy))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "mapping_changed case-system-referral when: "
+        "\"decision.outcome in ['early_help', 'cin_s17', 'strategy_s47']\" -> \"decision.outcome in ['cin_s17', 'strategy_s47']\"",
+        'payload_removed case-system-referral payload/decision/reasons: "decision.reasons" -> null',
+        'payload_added case-system-referral payload/children/item/age: null -> "child_age"',
+    ]
+    one_file = fanlight("definitions", "diff", "definitions/mappings/case-system.yaml",
+                        str(copy / "mappings" / "case-system.yaml"), "--definitions", "definitions", "--json")
+    assert one_file.returncode == 0, one_file.stderr
+    assert [c["kind"] for c in json.loads(one_file.stdout)] == ["mapping_changed", "payload_removed", "payload_added"]

@@ -82,6 +82,31 @@ OFF_BRAND_TEXT = r"""() => { const out = [];
   return out.slice(0, 5) }"""
 
 
+def dead_delivery(app: Any) -> int:
+    """A delivery of the newest referral that gave up (the deliveries pages need a row), with its
+    attempt. Its destination is the tour's own, so a decision on the referral later makes its own."""
+    from sqlalchemy import select
+
+    from fanlight.web import db
+    from fanlight.web.models import Delivery, DeliveryAttempt, DeliveryState, Submission
+
+    with app.app_context():
+        s = db.session()
+        referral = s.scalars(select(Submission).order_by(Submission.submitted_at.desc(), Submission.id)).first()
+        assert referral is not None
+        error = "The case system said 400: the referral's child has no date of birth and is not unborn"
+        record = Delivery(submission_id=referral.id, destination=f"tour-{referral.reference.lower()}",
+                          mapping_id="case-system-referral", mapping_version=1, case_note="", claimed_by="",
+                          payload={"reference": referral.reference, "summary": "A long line of payload " * 8},
+                          state=DeliveryState.DEAD, attempts=1, last_error=error)
+        s.add(record)
+        s.flush()
+        s.add(DeliveryAttempt(delivery_id=record.id, number=1, worker="worker-tour", outcome="failed",
+                              status_code=400, error=error))
+        s.commit()
+        return record.id
+
+
 class Tour:
     def __init__(self, page: Any, server: LiveServer, email: str, check: Check) -> None:
         self.page = page
@@ -250,6 +275,14 @@ class Tour:
             self.submit(page.locator("main button", has_text="Add the client"))
             assert page.locator("#token").inner_text().startswith("fl_")
             self.check(page, "API clients, a token shown once")
+        if self.server.has("deliveries.index"):
+            delivery_id = dead_delivery(self.server.app)
+            self.visit("/admin/deliveries/?state=dead", "deliveries, dead")
+            self.visit(f"/admin/deliveries/{delivery_id}", "a delivery, dead")
+            self.submit(page.locator("main button", has_text="Resend"))
+            assert page.locator(".govuk-notification-banner").count() == 1
+            self.check(page, "a delivery, resent")
+            self.visit("/admin/deliveries/?state=all", "deliveries, all")
         self.person.open_menu()
         self.submit(page.locator(".govuk-service-navigation button", has_text="Sign out"))
 

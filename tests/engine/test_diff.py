@@ -604,6 +604,112 @@ def test_level_changed_for_a_levels_name_summary_and_description_and_for_a_level
     ]
 
 
+# mappings ---------------------------------------------------------------------------------------
+
+DECISION = """\
+kind: form
+id: front-door-decision
+version: 1
+title: Decision
+audience: front_door
+sections:
+  - id: decision
+    title: Decision
+    fields:
+      - id: outcome
+        type: radios
+        label: Outcome
+        options: [{value: nfa, label: No further action}, {value: early_help, label: Early help}]
+"""
+MAPPING = """\
+kind: mapping
+id: to-case-system
+version: 1
+title: To the case system
+form: referral
+destination: case-system
+when: decision.outcome == 'early_help'
+payload:
+  reference: referral.reference
+  system: {value: fanlight}
+  concern: {category: category, details: details}
+  children:
+    each: children
+    item: {name: child_name, dob: child_dob}
+"""
+WITH_MAPPING = {**BASE, "forms/decision.yaml": DECISION, "mappings/case-system.yaml": MAPPING}
+
+
+def mapping_diff(*edits: tuple[str, str]) -> list[tuple]:
+    """The changes after editing the mapping: (kind, path, before, after), all in 'to-case-system'."""
+    found = diff(edited("mappings/case-system.yaml", *edits, base=WITH_MAPPING), old_files=WITH_MAPPING)
+    assert {c[1] for c in found} <= {"to-case-system"}
+    return [(kind, path, before, after) for kind, _, path, before, after in found]
+
+
+def test_a_payload_expression_changed_is_payload_changed_with_the_text_before_and_after():
+    assert mapping_diff(("details: details}", "details: details + ' (from the referrer)'}")) == [
+        ("payload_changed", "payload/concern/details", "details", "details + ' (from the referrer)'"),
+    ]
+
+
+def test_reflowing_the_when_expression_is_no_change():
+    assert mapping_diff(("when: decision.outcome == 'early_help'", "when: decision.outcome  ==  'early_help'")) == []
+
+
+def test_payload_keys_added_and_removed_at_their_paths_with_what_they_held():
+    changes = mapping_diff(
+        ("  system: {value: fanlight}\n", ""),
+        ("item: {name: child_name, dob: child_dob}", "item: {name: child_name, dob: child_dob, age: $age(child_dob)}"),
+        ("  reference: referral.reference\n", "  reference: referral.reference\n  decided: {at: referral.decided_at}\n"),
+    )
+    assert changes == [  # in the new document's order, a removed key where it used to be
+        ("payload_removed", "payload/system", {"value": "fanlight"}, None),
+        ("payload_added", "payload/decided", None, {"at": "referral.decided_at"}),
+        ("payload_added", "payload/children/item/age", None, "$age(child_dob)"),
+    ]
+
+
+def test_a_literal_changed_and_a_leaf_that_became_an_object_are_payload_changed():
+    changes = mapping_diff(
+        ("system: {value: fanlight}", "system: {value: fanlight-2}"),
+        ("reference: referral.reference", "reference: {ours: referral.reference}"),
+    )
+    assert changes == [
+        ("payload_changed", "payload/reference", "referral.reference", {"ours": "referral.reference"}),
+        ("payload_changed", "payload/system", {"value": "fanlight"}, {"value": "fanlight-2"}),
+    ]
+
+
+def test_the_mappings_destination_and_when_are_mapping_changed_and_its_title_label_changed():
+    changes = mapping_diff(
+        ("destination: case-system", "destination: early-help-system"),
+        ("when: decision.outcome == 'early_help'", "when: decision.outcome != 'nfa'"),
+    )
+    assert changes == [
+        ("mapping_changed", "destination", "case-system", "early-help-system"),
+        ("mapping_changed", "when", "decision.outcome == 'early_help'", "decision.outcome != 'nfa'"),
+    ]
+    assert mapping_diff(("title: To the case system", "title: Sent to the case system")) == [
+        ("label_changed", "", "To the case system", "Sent to the case system")]
+
+
+def test_a_new_mapping_is_its_title_its_keys_and_each_payload_key_added():
+    changes = diff(WITH_MAPPING, old_files={**BASE, "forms/decision.yaml": DECISION})
+    assert changes == [
+        ("label_changed", "to-case-system", "", None, "To the case system"),
+        ("mapping_changed", "to-case-system", "form", None, "referral"),
+        ("mapping_changed", "to-case-system", "destination", None, "case-system"),
+        ("mapping_changed", "to-case-system", "decision_form", None, "front-door-decision"),
+        ("mapping_changed", "to-case-system", "when", None, "decision.outcome == 'early_help'"),
+        ("payload_added", "to-case-system", "payload/reference", None, "referral.reference"),
+        ("payload_added", "to-case-system", "payload/system", None, {"value": "fanlight"}),
+        ("payload_added", "to-case-system", "payload/concern", None, {"category": "category", "details": "details"}),
+        ("payload_added", "to-case-system", "payload/children", None,
+         {"each": "children", "item": {"name": "child_name", "dob": "child_dob"}}),
+    ]
+
+
 # whole definitions, order, values ------------------------------------------------------------
 
 
@@ -665,7 +771,7 @@ def test_every_change_is_json_and_one_readable_line():
 
 
 def test_the_contract_names_exactly_these_kinds():
-    assert len(KINDS) == len(set(KINDS)) == 22
+    assert len(KINDS) == len(set(KINDS)) == 26
 
 
 def test_real_world_rewording_the_consent_question_is_exactly_one_label_changed():

@@ -7,8 +7,9 @@
 - the web layer's shared modules (access, definitions, models, clock, db, errors, ...) import no
   feature package; a feature package never imports another feature package's private names
   (those starting with `_`);
-- the back office uses the web layer only through its shared modules (and accounts.service and
-  api.clients: making accounts and API clients).
+- the back office uses the web layer only through its shared modules (and accounts.service,
+  api.clients and delivery.records: making accounts and API clients, resending and cancelling
+  deliveries).
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE_ROOTS = ("platform", "renderers", "admin")
-FEATURES = ("accounts", "referrals", "triage", "dashboards", "api", "integration")
+FEATURES = ("accounts", "referrals", "triage", "dashboards", "census", "api", "delivery")
 COMPOSITION_ROOT = "fanlight.web.app"
 # What the back office may use of the web layer: its shared modules, and making accounts.
 ADMIN_MAY_USE = ("access", "definitions", "models", "clock", "db", "errors", "extensions", "mail", "security",
-                 "accounts.service", "api.clients")
+                 "accounts.service", "api.clients", "delivery.records", "config")
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,13 @@ def build_parser() -> argparse.ArgumentParser:
     revoke.add_argument("name")
     revoke.set_defaults(handler=_api_client_revoke)
 
+    worker = commands.add_parser(
+        "worker", help="deliver decided referrals to the case system, and send the mail outbox (run one or more)")
+    worker.add_argument("--once", action="store_true", help="deliver what is due now, then stop")
+    worker.add_argument("--poll", type=float, default=2.0, metavar="SECONDS",
+                        help="how long to wait when nothing is due (default 2)")
+    worker.set_defaults(handler=_worker)
+
     retention = commands.add_parser("retention", help="keep records only as long as their forms say")
     retention_tasks = retention.add_subparsers(dest="task", required=True, parser_class=type(parser))
     retention_run = retention_tasks.add_parser(
@@ -259,6 +266,19 @@ def _retention_run(args: argparse.Namespace) -> int:
     return 1 if report.failed else 0
 
 
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from fanlight.web.delivery import worker
+
+    flask_app = app()
+    with flask_app.app_context(), disposed(flask_app):
+        if not args.once:
+            print(f"fanlight worker {worker.name()}: delivering (stop with Ctrl-C or SIGTERM)", file=sys.stderr)
+        done = worker.run(once=args.once, poll=max(0.1, args.poll))
+    print(f"delivered {done.delivered}, sent to await acknowledgement {done.accepted}, acknowledged "
+          f"{done.acknowledged}, to retry {done.retrying}, dead {done.dead}, mail sent {done.mail_sent}")
+    return 1 if done.dead else 0
 
 
 def _api_client_create(args: argparse.Namespace) -> int:

@@ -161,7 +161,8 @@ def _summary(loaded: DefinitionSet) -> str:
     scenarios = sum(len(s.scenarios) for s in loaded.test_suites.values())
     return (
         f"{len(loaded.forms)} form(s), {len(loaded.rulesets)} ruleset(s), {len(loaded.thresholds)} thresholds, "
-        f"{len(loaded.option_lists)} option list(s), {len(loaded.agencies)} agencies, {scenarios} test scenario(s)"
+        f"{len(loaded.option_lists)} option list(s), {len(loaded.agencies)} agencies, "
+        f"{len(loaded.mappings)} mapping(s), {scenarios} test scenario(s)"
     )
 
 

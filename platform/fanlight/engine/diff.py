@@ -15,6 +15,7 @@ its form, so one that moves is `field_moved`, not removed and added. Paths
     rules/<rule>                    a rule of a ruleset
     levels/<n>  domains/<id>  indicators/<id>      parts of a thresholds definition
     timezone  working_days  opens  closes  bank_holidays  closures/<date>    a calendar's keys
+    form  destination  decision_form  when  payload/<key>/...               a mapping's keys and payload
     .../options/<value>             an option of a field, or of a shared option list
 
 When the kind alone does not say which attribute changed, the attribute is the last
@@ -62,6 +63,10 @@ KINDS = (
     "indicator_removed",
     "indicator_level_changed",
     "level_changed",
+    "mapping_changed",
+    "payload_added",
+    "payload_removed",
+    "payload_changed",
 )
 CONDITIONS = ("show_if", "required_if", "calculate")
 CONSTRAINTS = (
@@ -140,6 +145,7 @@ def diff_definitions(old: DefinitionSet, new: DefinitionSet) -> list[Change]:
         *_group(old.thresholds, new.thresholds, _thresholds, 2),
         *_group(old.option_lists, new.option_lists, _option_list, 3),
         *_group(old.calendars, new.calendars, _calendar, 4),
+        *_group(old.mappings, new.mappings, _mapping, 5),
     ]
     return [change for _, changes in sorted(groups, key=lambda g: g[0]) for change in changes]
 
@@ -449,6 +455,58 @@ def _calendar_keys(c: m.Calendar | None) -> dict[str, Any]:
         "closes": f"{c.closes:%H:%M}",
         "bank_holidays": c.bank_holidays,
     }
+
+
+def _mapping(diff: _Diff, old: m.Mapping | None, new: m.Mapping | None) -> None:
+    """Its keys, then its payload node by node, each at its path as the file writes it
+    (`payload/children/item/forename`; list elements by index, `payload/names/0`)."""
+    _header(diff, old, new)
+    for key in ("form", "destination", "decision_form"):
+        diff.emit("mapping_changed", key, getattr(old, key) if old else None, getattr(new, key) if new else None)
+    diff.condition("when", old.when if old else None, new.when if new else None, kind="mapping_changed")
+    # A mapping added or removed is compared with an empty payload: each of its keys is added or removed.
+    empty = m.PayloadNode("object", Where(""))
+    _payload(diff, "payload", (old.payload if old else None) or empty, (new.payload if new else None) or empty)
+
+
+def _payload(diff: _Diff, path: str, was: m.PayloadNode | None, now: m.PayloadNode | None) -> None:
+    if was is None or now is None:
+        if was is not None or now is not None:
+            kind = "payload_added" if was is None else "payload_removed"
+            diff.emit(kind, path, _node_summary(was), _node_summary(now))
+        return
+    if was.kind != now.kind or was.kind == "literal":
+        diff.emit("payload_changed", path, _node_summary(was), _node_summary(now))
+    elif was.kind == "expression":
+        diff.condition(path, was.expression, now.expression, kind="payload_changed")
+    elif was.kind == "object":
+        for key in _merge(list(was.keys), list(now.keys)):
+            _payload(diff, f"{path}/{key}", was.keys.get(key), now.keys.get(key))
+    elif was.kind == "list":
+        for i in range(max(len(was.items), len(now.items))):
+            _payload(diff, f"{path}/{i}", _at(was.items, i), _at(now.items, i))
+    else:  # each
+        diff.emit("payload_changed", f"{path}/each", was.each, now.each)
+        _payload(diff, f"{path}/item", was.item, now.item)
+
+
+def _at(items: Sequence[m.PayloadNode], i: int) -> m.PayloadNode | None:
+    return items[i] if i < len(items) else None
+
+
+def _node_summary(node: m.PayloadNode | None) -> Any:
+    """A payload node as the file writes it: an expression's text, `{"value": ...}` for a literal."""
+    if node is None:
+        return None
+    if node.kind == "expression":
+        return _text(node.expression)
+    if node.kind == "literal":
+        return {"value": node.literal} if not isinstance(node.literal, (bool, int, float)) else node.literal
+    if node.kind == "object":
+        return {key: _node_summary(child) for key, child in node.keys.items()}
+    if node.kind == "list":
+        return [_node_summary(child) for child in node.items]
+    return {"each": node.each, "item": _node_summary(node.item)}
 
 
 # summaries: what an added or removed node was (its attributes that are set, id aside)

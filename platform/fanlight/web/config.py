@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 KiB = 1024
 MiB = 1024 * KiB
@@ -79,6 +82,15 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "FANLIGHT_DEMO_ACCOUNTS": os.environ.get("FANLIGHT_DEMO_ACCOUNTS", "1" if _is_local() else "0") == "1",
         # Forms one person may have in progress at once: starting one more asks them to send or delete one.
         "FANLIGHT_DRAFTS_PER_PERSON": _int("FANLIGHT_DRAFTS_PER_PERSON", 50),
+        # Delivery to the case system (web/delivery): where each destination goes, and how hard to try.
+        "FANLIGHT_DESTINATIONS": destinations_from_environment(),
+        "FANLIGHT_DELIVERY_FOLDER": str(instance / "deliveries"),  # development's unconfigured destinations
+        "FANLIGHT_DELIVERY_ATTEMPTS": _int("FANLIGHT_DELIVERY_ATTEMPTS", 10),
+        "FANLIGHT_DELIVERY_BACKOFF_SECONDS": _float("FANLIGHT_DELIVERY_BACKOFF_SECONDS", 30.0),
+        "FANLIGHT_DELIVERY_MAX_BACKOFF_SECONDS": _float("FANLIGHT_DELIVERY_MAX_BACKOFF_SECONDS", 3600.0),
+        "FANLIGHT_DELIVERY_TIMEOUT_SECONDS": _float("FANLIGHT_DELIVERY_TIMEOUT_SECONDS", 30.0),
+        # A worker that has held a delivery this long has died: it is due again. Longer than the timeout.
+        "FANLIGHT_DELIVERY_LEASE_SECONDS": _float("FANLIGHT_DELIVERY_LEASE_SECONDS", 120.0),
         "FANLIGHT_COUNCIL_NAME": os.environ.get("FANLIGHT_COUNCIL_NAME", "Fanlight County Council"),
         "FANLIGHT_FRONT_DOOR_PHONE": os.environ.get("FANLIGHT_FRONT_DOOR_PHONE", "01234 567890"),
     }
@@ -87,6 +99,11 @@ def default_config(instance_path: str) -> dict[str, Any]:
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name, "").strip()
     return int(value) if value else default
+
+
+def _float(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    return float(value) if value else default
 
 
 def _is_local() -> bool:
@@ -107,9 +124,12 @@ class UnsafeProduction(RuntimeError):
 
 def production_problems(config: dict[str, Any]) -> list[str]:
     """What production refuses to start with (README, "What production refuses"), each saying what to set."""
-    if config.get("FANLIGHT_ENV") != "production":
+    environment = config.get("FANLIGHT_ENV", "development")
+    if environment == "development":
         return []
-    problems = []
+    problems = destination_problems(config)  # TLS and a signing secret everywhere outside development
+    if environment != "production":
+        return problems
     if config.get("FANLIGHT_DEMO_ACCOUNTS"):
         problems.append("FANLIGHT_DEMO_ACCOUNTS=1: demo accounts, whose password is published, are never "
                         "created in production (unset it, or set it to 0)")
@@ -130,3 +150,75 @@ def _instance_secret(instance: Path) -> str:
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+# Delivery destinations ----------------------------------------------------------------------------
+# Where each destination named by a mapping goes: set by IT, never by a definition.
+#
+# A mapping says `destination: case-system`; the deployment says where that is:
+#
+#     FANLIGHT_DESTINATION_CASE_SYSTEM=https://case.council.example/fanlight/referrals
+#     FANLIGHT_DESTINATION_CASE_SYSTEM_SECRET=...   # the HMAC-SHA256 key both ends hold
+#
+# An `http(s)://` address is signed HTTP JSON; a `file://` address or a plain path is a folder
+# drop. Outside development an HTTP destination must use HTTPS and have a secret. In development
+# a destination nobody configured drops into `instance/deliveries/<name>/`, so the demo works.
+
+DESTINATION_PREFIX = "FANLIGHT_DESTINATION_"
+SECRET_SUFFIX = "_SECRET"  # noqa: S105 (the suffix of a variable's name, not a secret)
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+@dataclass(frozen=True)
+class Destination:
+    name: str
+    address: str  # an http(s) URL, or the folder's path
+    secret: str = ""
+
+    @property
+    def is_http(self) -> bool:
+        return self.address.startswith(("http://", "https://"))
+
+    @property
+    def folder(self) -> Path:
+        return Path(unquote(urlsplit(self.address).path) if self.address.startswith("file://") else self.address)
+
+
+def destination_variable(name: str) -> str:
+    """The environment variable that says where destination `name` goes."""
+    return DESTINATION_PREFIX + name.upper().replace("-", "_")
+
+
+def destinations_from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, dict[str, str]]:
+    """Every destination the environment configures, by variable stem (for the app's config)."""
+    found: dict[str, dict[str, str]] = {}
+    for key, value in environ.items():
+        if key.startswith(DESTINATION_PREFIX) and not key.endswith(SECRET_SUFFIX) and value.strip():
+            found[key] = {"address": value.strip(), "secret": environ.get(key + SECRET_SUFFIX, "")}
+    return found
+
+
+def find_destination(name: str, config: Mapping[str, Any]) -> Destination | None:
+    """Where destination `name` goes, or None if nobody said (outside development)."""
+    configured = (config.get("FANLIGHT_DESTINATIONS") or {}).get(destination_variable(name))
+    if configured:
+        return Destination(name, configured["address"], configured.get("secret", ""))
+    if config.get("FANLIGHT_ENV", "development") == "development":
+        return Destination(name, str(Path(config.get("FANLIGHT_DELIVERY_FOLDER") or "instance/deliveries") / name))
+    return None
+
+
+def destination_problems(config: Mapping[str, Any]) -> list[str]:
+    """What makes a configured destination unsafe outside development: plain HTTP, or no secret."""
+    found = []
+    for stem, settings in sorted((config.get("FANLIGHT_DESTINATIONS") or {}).items()):
+        destination = Destination(stem, settings["address"], settings.get("secret", ""))
+        if not destination.is_http:
+            continue
+        host = urlsplit(destination.address).hostname or ""
+        if destination.address.startswith("http://") and host not in LOOPBACK_HOSTS:
+            found.append(f"{stem} is plain HTTP: a referral is only ever sent over HTTPS")
+        if not destination.secret:
+            found.append(f"{stem}{SECRET_SUFFIX} is not set: the case system could not tell Fanlight's deliveries from "
+                         "anyone else's")
+    return found

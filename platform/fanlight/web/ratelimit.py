@@ -88,6 +88,8 @@ def init_app(app: Flask) -> Limiter:
 def _api_client() -> str:
     """An API request's rate-limit key: its token's hash (the token itself is never kept)."""
     token = request.headers.get("Authorization", "").partition(" ")[2].strip()
+    if not token:  # a case system acknowledging a delivery signs, it has no token: count by address
+        return "api-address:" + get_remote_address()
     return "api:" + hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 

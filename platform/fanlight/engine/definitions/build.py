@@ -445,6 +445,46 @@ class Builder:
             return None
         return value
 
+    # mappings ------------------------------------------------------------------------
+
+    def mapping(self, data: dict[str, Any]) -> m.Mapping:
+        decision_form = data.get("decision_form")
+        # Anything but a mapping is the schema's to report (DEF002), and is not compiled.
+        payload = self.payload_node(data["payload"], ("payload",)) if isinstance(data.get("payload"), dict) else None
+        if payload is not None and payload.kind != "object":
+            self.problems.add(
+                self.where("payload"), "DEF004", "payload: must be a mapping of keys (the JSON object to send)"
+            )
+        return m.Mapping(
+            **self.header(data),
+            form=str(data.get("form", "")),
+            form_where=self.where("form"),
+            destination=str(data.get("destination", "")),
+            decision_form=decision_form if isinstance(decision_form, str) else m.DECISION_FORM,
+            decision_form_where=self.where("decision_form") if "decision_form" in data else self.where(),
+            when=self.expression(data.get("when"), "when"),
+            payload=payload,
+        )
+
+    def payload_node(self, data: Any, path: tuple[str | int, ...]) -> m.PayloadNode:
+        """One node of a payload (its shape is the schema's: what it rejects is built as far as it goes)."""
+        where = self.where(*path)
+        if isinstance(data, str):
+            return m.PayloadNode("expression", where, expression=self.expression(data, *path))
+        if isinstance(data, list):
+            items = [self.payload_node(item, (*path, i)) for i, item in enumerate(data)]
+            return m.PayloadNode("list", where, items=items)
+        if isinstance(data, dict) and "each" in data:
+            item = self.payload_node(data["item"], (*path, "item")) if "item" in data else None
+            each = data["each"] if isinstance(data["each"], str) else None
+            return m.PayloadNode("each", where, each=each, each_where=self.where(*path, "each"), item=item)
+        if isinstance(data, dict) and set(data) == {"value"}:
+            return m.PayloadNode("literal", where, literal=data["value"])
+        if isinstance(data, dict):
+            keys = {str(k): self.payload_node(v, (*path, k)) for k, v in data.items()}
+            return m.PayloadNode("object", where, keys=keys)
+        return m.PayloadNode("literal", where, literal=data)
+
     def options(self, data: dict[str, Any]) -> m.OptionList:
         return m.OptionList(**self.header(data), options=self.option_list(_list(data.get("options")), ("options",)))
 

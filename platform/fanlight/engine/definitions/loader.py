@@ -21,6 +21,7 @@ from .source import SourceDocument, read_source
 
 if TYPE_CHECKING:
     from ..evaluation.compiled import CompiledForm
+    from ..mappings import CompiledMapping
 
 MAX_FILES = 2_000
 
@@ -34,7 +35,9 @@ class DefinitionSet:
     test_suites: dict[str, m.TestSuite] = field(default_factory=dict)
     agencies: dict[str, m.Agency] = field(default_factory=dict)
     calendars: dict[str, m.Calendar] = field(default_factory=dict)
+    mappings: dict[str, m.Mapping] = field(default_factory=dict)
     compiled: dict[str, CompiledForm] = field(default_factory=dict)
+    compiled_mappings: dict[str, CompiledMapping] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     files: int = 0
 
@@ -51,6 +54,7 @@ class DefinitionSet:
             self.test_suites,
             self.agencies,
             self.calendars,
+            self.mappings,
         ]
         return [d for group in groups for d in group.values()]
 
@@ -116,6 +120,7 @@ def _build(doc: SourceDocument, result: DefinitionSet, problems: Problems) -> No
         "tests": builder.tests,
         "agency": builder.agency,
         "calendar": builder.calendar,
+        "mapping": builder.mapping,
     }[kind](doc.data)
     problems.extend(builder.problems)
     groups: dict[str, dict[str, Any]] = {
@@ -126,6 +131,7 @@ def _build(doc: SourceDocument, result: DefinitionSet, problems: Problems) -> No
         "tests": result.test_suites,
         "agency": result.agencies,
         "calendar": result.calendars,
+        "mapping": result.mappings,
     }
     group = groups[kind]
     if built.id in group:
@@ -227,6 +233,7 @@ def _compile(result: DefinitionSet, problems: Problems) -> None:
     # Imported here: the evaluation layer builds on this one, so a top-level import would be a cycle.
     from ..evaluation.compiled import compile_form  # noqa: PLC0415
     from ..expressions import Scope, compile_expression  # noqa: PLC0415
+    from ..mappings import compile_mapping  # noqa: PLC0415
 
     for form in result.forms.values():
         result.compiled[form.id] = compile_form(form, result.rulesets, result.thresholds, problems)
@@ -243,3 +250,7 @@ def _compile(result: DefinitionSet, problems: Problems) -> None:
             for ind in thresholds.indicators:
                 if ind.when is not None:
                     compile_expression(ind.when, untyped, problems)
+    for mapping in result.mappings.values():
+        compiled = compile_mapping(mapping, result, problems)
+        if compiled is not None:
+            result.compiled_mappings[mapping.id] = compiled

@@ -284,3 +284,38 @@ class TestSuite(Definition):
     form_where: Where | None = None
     today: str | None = None
     scenarios: list[Scenario] = _field(default_factory=list)
+
+
+# The payload of a mapping is a tree of these. `kind` says which attributes are used:
+#   "expression"  `expression` (a string leaf)
+#   "literal"     `literal` (a number or true/false leaf, or `{value: ...}`: sent as written)
+#   "object"      `keys` (a nested mapping: a JSON object)
+#   "list"        `items` (a YAML list: a JSON array, one element per item)
+#   "each"        `each` (a repeat field's id) and `item` (the node rendered once per answer item)
+@dataclass(slots=True)
+class PayloadNode:
+    kind: str
+    where: Where
+    expression: Expression | None = None
+    literal: Any = None
+    keys: dict[str, PayloadNode] = _field(default_factory=dict)
+    items: list[PayloadNode] = _field(default_factory=list)
+    each: str | None = None
+    each_where: Where | None = None
+    item: PayloadNode | None = None
+
+
+DECISION_FORM = "front-door-decision"  # the form the front door records its decisions with
+
+
+@dataclass(slots=True)
+class Mapping(Definition):
+    """How a decided referral becomes the document sent to a destination (docs/definition-language.md)."""
+
+    form: str = ""
+    form_where: Where | None = None
+    destination: str = ""
+    decision_form: str = DECISION_FORM
+    decision_form_where: Where | None = None
+    when: Expression | None = None
+    payload: PayloadNode | None = None

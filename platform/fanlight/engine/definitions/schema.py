@@ -15,7 +15,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from ..problems import Problems
 from .source import SourceDocument
 
-KINDS = ("form", "ruleset", "thresholds", "options", "tests", "agency", "calendar")
+KINDS = ("form", "ruleset", "thresholds", "options", "tests", "agency", "calendar", "mapping")
 
 
 @cache

@@ -55,6 +55,9 @@ class Evaluation:
     derived: dict[str, Any]
     threshold: ThresholdResult | None
     answers: dict[str, Any]  # the cleaned answers: visible fields only, in their JSON shape
+    # The expression-language values by field id (dates as datetimes, numbers as Decimals, a
+    # repeat as a tuple of item records), calculated fields included: what a mapping reads.
+    values: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         """The public JSON shape (CLI and API): keep these keys exactly."""
@@ -116,6 +119,7 @@ def evaluate(
         derived=run.derived,
         threshold=threshold,
         answers=run.answers,
+        values=run.values,
     )
 
 

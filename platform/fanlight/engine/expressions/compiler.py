@@ -91,14 +91,27 @@ def _part_type(kind: str) -> Any:
 
 @dataclass
 class Scope:
-    """The names an expression may use: a form's fields, or a repeat item's over them."""
+    """The names an expression may use: a form's fields, or a repeat item's over them.
+
+    `objects` are named records whose attributes are typed like fields (`decision.outcome`,
+    `referral.reference` in a mapping): each is read as one name, its value a mapping.
+    """
 
     fields: dict[str, m.Field]
+    objects: dict[str, dict[str, m.Field]] = field(default_factory=dict)
     context: rule_engine.Context = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         types = {name: t for name, f in self.fields.items() if (t := field_type(f)) is not None}
+        for name, attributes in self.objects.items():
+            parts = {a: t for a, f in attributes.items() if (t := field_type(f)) is not None}
+            types[name] = DataType.OBJECT(name, parts, accessor=_accessor)
         self.context = _FanlightContext(types)
+
+    @property
+    def names(self) -> frozenset[str]:
+        """Every name read straight from the values: the fields and the objects."""
+        return frozenset(self.fields) | frozenset(self.objects)
 
     @classmethod
     def for_form(cls, form: m.Form) -> Scope:
@@ -106,7 +119,7 @@ class Scope:
 
     def for_repeat(self, repeat: m.Field) -> Scope:
         # Inside a repeat a bare name means the item's own field first, then the top level.
-        return Scope({**self.fields, **{f.id: f for f in repeat.fields if f.answerable}})
+        return Scope({**self.fields, **{f.id: f for f in repeat.fields if f.answerable}}, self.objects)
 
     @classmethod
     def untyped(cls) -> Scope:
@@ -195,7 +208,7 @@ def compile_expression(
     _check_option_values(source, expression, scope, problems)
     if len(problems) > found:
         return None
-    make_null_safe(rule.statement, frozenset(scope.fields))
+    make_null_safe(rule.statement, scope.names)
     symbols = frozenset(
         n.name for n in walk(rule.statement) if isinstance(n, re_ast.SymbolExpression) and n.scope is None
     )
@@ -321,9 +334,18 @@ def _check_option_values(source: m.Expression, expression: Any, scope: Scope, pr
 
 
 def _check_pair(source: m.Expression, symbol: Any, literal: Any, scope: Scope, problems: Problems) -> None:
-    if not (isinstance(symbol, re_ast.SymbolExpression) and isinstance(literal, re_ast.StringExpression)):
+    if not isinstance(literal, re_ast.StringExpression):
         return
-    f = scope.fields.get(symbol.name)
+    if isinstance(symbol, re_ast.SymbolExpression):
+        f = scope.fields.get(symbol.name)
+    elif (
+        isinstance(symbol, re_ast.GetAttributeExpression)
+        and isinstance(symbol.object, re_ast.SymbolExpression)
+        and symbol.object.name in scope.objects
+    ):
+        f = scope.objects[symbol.object.name].get(symbol.name)  # `decision.outcome == 'early_help'`
+    else:
+        return
     if f is None or f.type not in m.CHOICE or not f.options:
         return
     value = literal.value

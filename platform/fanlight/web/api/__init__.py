@@ -4,7 +4,8 @@
 - `problems`: every error as RFC 9457 problem details;
 - `schemas`: a live form version's answers as JSON Schema, derived from the compiled form;
 - `openapi`: the OpenAPI document, generated from the routes and the live forms;
-- `endpoints`: the routes: forms, a dry-run evaluation, referrals sent and read.
+- `endpoints`: the routes: forms, a dry-run evaluation, referrals sent and read;
+- `acknowledgements`: the case system acknowledges a delivery, signed with its destination's secret.
 
 The pages' session guard lets these routes through (`by_token`): each request is authenticated
 here by its bearer token alone, never by a session cookie, so CSRF does not apply.
@@ -19,7 +20,7 @@ blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
 def register(app: Flask) -> None:
     from ..security import csrf  # noqa: PLC0415
-    from . import endpoints, openapi, problems  # noqa: F401, PLC0415  (their routes and handlers)
+    from . import acknowledgements, endpoints, openapi, problems  # noqa: F401, PLC0415  (their routes and handlers)
 
     csrf.exempt(blueprint)
     app.register_blueprint(blueprint)

@@ -36,13 +36,15 @@ DOCS: dict[str, dict[str, Any]] = {}  # endpoint name -> its OpenAPI operation (
 
 
 def documented(summary: str, *, scope: str | None, responses: dict[str, str], body: str | None = None,
-               ok: str = "200", result: str | None = None) -> Callable[[F], F]:
+               ok: str = "200", result: str | None = None, security: str = "token") -> Callable[[F], F]:
     """Describe an operation for the OpenAPI document: what it does, the scope it needs, its body
-    and result (names of schemas in openapi.COMPONENTS) and the errors it answers with."""
+    and result (names of schemas in openapi.COMPONENTS), the errors it answers with, and how the
+    caller proves who it is (a client's bearer token, or a destination's signature)."""
 
     def mark(view: F) -> F:
         DOCS[f"api.{view.__name__}"] = {"summary": summary, "scope": scope, "responses": responses, "body": body,
-                                        "ok": ok, "result": result, "doc": (view.__doc__ or "").strip()}
+                                        "ok": ok, "result": result, "doc": (view.__doc__ or "").strip(),
+                                        "security": security}
         return by_token(view)  # the pages' session guard lets it through: the token is checked here
 
     return mark
@@ -50,8 +52,8 @@ def documented(summary: str, *, scope: str | None, responses: dict[str, str], bo
 
 @bp.before_request
 def _authenticate() -> None:
-    if request.endpoint == "api.openapi":
-        return
+    if request.endpoint == "api.openapi" or DOCS.get(request.endpoint or "", {}).get("security") == "signature":
+        return  # public, or signed by a delivery's destination (acknowledgements.py checks it)
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     client = clients.by_token(token.strip()) if scheme.lower() == "bearer" else None
     if client is None:

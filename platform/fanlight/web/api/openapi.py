@@ -58,6 +58,11 @@ COMPONENTS: dict[str, dict[str, Any]] = {
                                "matched": {"type": "array", "items": {"type": "string"}}}}]},
         },
     },
+    "AcknowledgementBody": {"type": "object", "required": ["id"],
+                            "properties": {"id": {"type": ["string", "integer"], "minLength": 1, "maxLength": 200}}},
+    "Acknowledgement": {"type": "object", "required": ["key", "state", "external_id"],
+                        "properties": {"key": {"type": "string"}, "state": {"type": "string"},
+                                       "external_id": {"type": ["string", "null"]}}},
     "Referral": {"type": "object", "required": list(_REFERRAL_PROPERTIES), "properties": _REFERRAL_PROPERTIES},
     "ReferralStatus": {
         "type": "object", "required": [*_REFERRAL_PROPERTIES, "history"],
@@ -92,7 +97,11 @@ def document() -> dict[str, Any]:
         "servers": [{"url": "/"}],
         "paths": paths,
         "components": {"schemas": {**COMPONENTS, **answers},
-                       "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}}},
+                       "securitySchemes": {
+                           "token": {"type": "http", "scheme": "bearer"},
+                           "signature": {"type": "apiKey", "in": "header", "name": "Fanlight-Signature",
+                                         "description": "sha256=HEX: the HMAC-SHA256 of TIMESTAMP.BODY under the "
+                                                        "destination's secret, with Fanlight-Timestamp"}}},
         "security": [{"token": []}],
     }
 
@@ -115,6 +124,10 @@ def _operation(endpoint: str, arguments: set[str] | frozenset[str], described: d
                        for name in sorted(arguments)],
         "responses": responses,
     }
+    if described["security"] != "token":
+        operation["security"] = [{described["security"]: []}]
+        operation["parameters"].append({"name": "Fanlight-Timestamp", "in": "header", "required": True,
+                                        "schema": {"type": "string", "pattern": "^[0-9]{1,20}$"}})
     if described["body"]:
         operation["requestBody"] = {"required": True,
                                     "content": {"application/json": {"schema": _ref(described["body"])}}}

@@ -93,9 +93,13 @@ def incremental(old_texts: dict[str, str], old: DefinitionSet, texts: dict[str, 
     shared = {ident for kind, ident in identities if kind in SHARED_KINDS}
     affected = {ident for kind, ident in identities if kind == "form"}
     affected |= {form.id for form in old.forms.values() if _uses(form) & shared}
+    # A mapping is compiled against its form and the decision form: either compiled again, so is it.
+    remapped = {mp.id for mp in old.mappings.values() if {mp.form, mp.decision_form} & affected}
+    affected |= {f for mp in old.mappings.values() if mp.id in remapped for f in (mp.form, mp.decision_form)}
     kinds = {path: _identity(path, text) for path, text in texts.items()}
     part = registry.load({path: text for path, text in texts.items()
-                          if kinds[path][0] in SHARED_KINDS or (kinds[path][0] == "form" and kinds[path][1] in affected)})
+                          if kinds[path][0] in SHARED_KINDS or (kinds[path][0] == "form" and kinds[path][1] in affected)
+                          or (kinds[path][0] == "mapping" and kinds[path][1] in remapped)})
     if part.problems:
         return None  # compiled whole, so every problem is reported as it would be
     forms = {ident for kind, ident in kinds.values() if kind == "form"}
@@ -104,7 +108,10 @@ def incremental(old_texts: dict[str, str], old: DefinitionSet, texts: dict[str, 
         forms={**kept, **part.forms},
         rulesets=part.rulesets, thresholds=part.thresholds, option_lists=part.option_lists,
         test_suites=old.test_suites, agencies=old.agencies, calendars=old.calendars,
+        mappings={**{k: v for k, v in old.mappings.items() if k not in remapped}, **part.mappings},
         compiled={**{ident: old.compiled[ident] for ident in kept if ident in old.compiled}, **part.compiled},
+        compiled_mappings={**{k: v for k, v in old.compiled_mappings.items() if k not in remapped},
+                           **part.compiled_mappings},
         files=len(texts),
     )
 

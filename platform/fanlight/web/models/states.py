@@ -127,3 +127,31 @@ class MailStatus(_States):
             cls.SENDING: frozenset({cls.SENT, cls.FAILED}),
         }
 
+
+
+class DeliveryState(_States):
+    """A decided referral on its way to one destination (web/delivery).
+
+    PENDING: due at its next attempt time (a first try, or a retry after a passing failure).
+    SENDING: claimed by one worker; a claim older than the lease is a worker that died, and the
+    record is due again. SENT: the destination took it and will acknowledge it later (a drop folder,
+    or a 202). DELIVERED: the case system acknowledged it and gave its own id. DEAD: a permanent
+    error, or its attempts ran out; an operator may resend it. CANCELLED by an operator.
+    """
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    DEAD = "dead"
+    CANCELLED = "cancelled"
+
+    @classmethod
+    def moves(cls) -> dict[str, frozenset[str]]:
+        return {
+            cls.PENDING: frozenset({cls.SENDING, cls.CANCELLED}),
+            cls.SENDING: frozenset({cls.PENDING, cls.SENT, cls.DELIVERED, cls.DEAD}),
+            cls.SENT: frozenset({cls.DELIVERED, cls.PENDING, cls.CANCELLED}),
+            cls.DEAD: frozenset({cls.PENDING, cls.CANCELLED}),
+            cls.CANCELLED: frozenset({cls.PENDING}),
+        }

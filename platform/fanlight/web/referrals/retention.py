@@ -37,6 +37,7 @@ from ..access.audit import audit
 from ..files import uploads
 from ..models import Attachment, Draft, DraftStatus, ReferralMatchKey, RetentionGrant, Submission, SubmissionEvent, User
 from ..models.api import ApiIdempotencyKey
+from ..models.delivery import Delivery, DeliveryAttempt
 from ..models.information import InformationRequest
 from . import drafts
 
@@ -242,6 +243,11 @@ def _delete_submission(submission: Submission, why: str) -> int:
                   .execution_options(synchronize_session=False))  # how other referrals found it (triage.family)
         s.execute(delete_rows(InformationRequest).where(InformationRequest.submission_id == submission.id)
                   .execution_options(synchronize_session=False))  # what the front door asked, and the answers
+        deliveries = select(Delivery.id).where(Delivery.submission_id == submission.id).scalar_subquery()
+        s.execute(delete_rows(DeliveryAttempt).where(DeliveryAttempt.delivery_id.in_(deliveries))
+                  .execution_options(synchronize_session=False))
+        s.execute(delete_rows(Delivery).where(Delivery.submission_id == submission.id)
+                  .execution_options(synchronize_session=False))  # the payloads sent to the case system
         s.execute(update(ApiIdempotencyKey).where(ApiIdempotencyKey.draft_id == submission.draft_id)
                   .values(draft_id=None)  # the key stays: a client's late replay is told it is gone (410)
                   .execution_options(synchronize_session=False))

@@ -23,6 +23,7 @@ from fanlight.engine.definitions.model import Field
 
 from .. import clock, db, extensions, mail
 from ..access import policies
+from ..delivery import records
 from ..errors import Conflict
 from ..models import ReferralStatus, Submission, SubmissionEvent, User
 from . import history, workflow
@@ -147,7 +148,10 @@ def _record(referral: Submission, by: User, reason: str, detail: dict[str, Any])
     """Decide the referral and tell the referrer, in one transaction."""
     _tell_referrer(referral, detail["decision"])  # in the move's transaction: rolled back with it if the move is lost
     try:
-        return workflow.move(referral, ReferralStatus.DECIDED, by, reason, detail=detail)
+        # The deliveries to the case system join the transaction once the move has won (a lost
+        # race must not meet the winner's deliveries first).
+        return workflow.move(referral, ReferralStatus.DECIDED, by, reason, detail=detail,
+                             then=lambda: records.schedule(referral, detail["decision"], clock.now()))
     except BaseException:
         db.session().rollback()  # a move refused before its transaction began: the email goes with it
         raise

@@ -123,7 +123,8 @@ _WORDS: dict[str, Callable[[str, str, Mapping[str, Any]], str]] = {
     "decision_returned": lambda who, _to, _d: f"{who} returned the proposed decision",
     "decided": lambda who, _to, d: f"{who} approved the decision" if d.get("approved") else f"{who} decided this",
     "withdrawn": lambda who, _to, _d: f"{who} withdrew this",
-    "delivered": lambda _who, _to, _d: "The case system received this",
+    "delivered": lambda _who, _to, d: "The case system received this" + (
+        f" (its reference {d['external_id']})" if d.get("external_id") else ""),
     "attachment_downloaded": lambda who, _to, d: f"{who} downloaded {d.get('name') or 'a file'}",
 }
 

@@ -22,10 +22,11 @@ It returns the event, and the referral passed in holds what was written.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import ColumnElement, select, update
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import clock, db, errors
@@ -118,9 +119,10 @@ def set_rag(referral: Submission, rag: Rag | str, reason: str, by: User) -> Subm
 
 
 def move(referral: Submission, to: ReferralStatus | str, by: User, reason: str = "",
-         detail: dict[str, Any] | None = None) -> SubmissionEvent:
+         detail: dict[str, Any] | None = None, then: Callable[[], object] | None = None) -> SubmissionEvent:
     """Move a referral to another state, as its state machine and the record rules allow (what the
-    move decided, such as a decision's answers, is kept in its event's `detail`)."""
+    move decided, such as a decision's answers, is kept in its event's `detail`). `then` adds what
+    follows from the move (a decision's deliveries) to its transaction, once the move has won."""
     target, current = S(to), S(referral.status)
     _may_see(by, referral)
     if not current.may_become(target):
@@ -132,7 +134,19 @@ def move(referral: Submission, to: ReferralStatus | str, by: User, reason: str =
     if target == S.DECIDED and not policies.manages(by):
         where.append(Submission.assignee_id == by.id)  # still its owner when it is decided
     return _write(referral, by, MOVES[(current, target)], reason, where=where, values={"status": target.value},
-                  to_status=target, detail=detail)
+                  to_status=target, detail=detail, then=then)
+
+
+def delivered(s: Session, submission_id: str, detail: dict[str, Any]) -> bool:
+    """The case system has every delivery of a decided referral: Fanlight moves it to delivered, in
+    the caller's transaction (the acknowledgement's). False if it was not decided (already moved)."""
+    done = s.execute(update(Submission).where(Submission.id == submission_id, Submission.status == S.DECIDED)
+                     .values(status=S.DELIVERED.value).execution_options(synchronize_session=False))
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    s.add(SubmissionEvent(submission_id=submission_id, actor_id=None, kind=MOVES[(S.DECIDED, S.DELIVERED)],
+                          from_status=S.DECIDED.value, to_status=S.DELIVERED.value, detail=detail, at=clock.now()))
+    return True
 
 
 def ask_for_information(referral: Submission, by: User, reason: str = "") -> SubmissionEvent:
@@ -195,8 +209,9 @@ def _take(referral: Submission, to: User, by: User, kind: str, reason: str,
 
 
 def _write(referral: Submission, by: User, kind: str, reason: str, *, where: list[ColumnElement[bool]],
-           values: dict[str, Any], to_status: S | None = None, detail: dict[str, Any] | None = None) -> SubmissionEvent:
-    """The compare-and-set and its event, in one transaction."""
+           values: dict[str, Any], to_status: S | None = None, detail: dict[str, Any] | None = None,
+           then: Callable[[], object] | None = None) -> SubmissionEvent:
+    """The compare-and-set, its event and what follows from it (`then`), in one transaction."""
     s = db.session()
     seen = history.State.of(referral)
     try:
@@ -209,6 +224,8 @@ def _write(referral: Submission, by: User, kind: str, reason: str, *, where: lis
                                     to_status=to_status.value if to_status is not None else None,
                                     reason=reason.strip(), detail=detail or {}, at=clock.now())
             s.add(event)
+            if then is not None:
+                then()
             s.commit()
     except BaseException:
         s.rollback()
