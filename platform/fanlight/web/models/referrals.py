@@ -5,7 +5,19 @@ from __future__ import annotations
 import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from ..db import Base, JSONType
@@ -119,6 +131,20 @@ class Submission(Base):
     # whenever `answers` is (`_names_follow_answers`); migration 0010 filled them for older rows.
     child_names: Mapped[str] = mapped_column(Text, default="", server_default="")
     concern_categories: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # What the dashboards count (issue 10), kept in the row so a figure and the holding-area list
+    # behind it are one filter over one table (triage/queue.py), each set in the transaction of
+    # what it records: the level the referrer chose (1-4; `referrer_threshold_level`) and the one
+    # Fanlight suggested, with the answers; whether a child on it was referred in the 12 months
+    # before (its match keys, triage/family.py) when it arrived; that the front door asked for
+    # more information, with the request; and the decision: when, its outcome and level applied.
+    # Migration 0013 filled them for older rows.
+    level_referrer: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    level_suggested: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    re_referral: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    information_requested: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    decided_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    level_applied: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     @staticmethod
     def names_of(answers: Any) -> str:
@@ -139,11 +165,39 @@ class Submission(Base):
         values = [v for v in chosen if isinstance(v, str)] if isinstance(chosen, list) else []
         return f" {' '.join(values)} " if values else ""
 
+    @staticmethod
+    def referrer_level_of(answers: Any) -> int | None:
+        """The level of need the referrer chose (`referrer_threshold_level`: "level_3" is 3)."""
+        chosen = answers.get(REFERRER_LEVEL) if isinstance(answers, dict) else None
+        return level_number(chosen.removeprefix("level_")) if isinstance(chosen, str) else None
+
+    @staticmethod
+    def suggested_level_of(evaluation: Any) -> int | None:
+        """The level Fanlight's thresholds suggested, as the stored evaluation says."""
+        threshold = evaluation.get("threshold") if isinstance(evaluation, dict) else None
+        return level_number(threshold.get("level")) if isinstance(threshold, dict) else None
+
     @validates("answers")
     def _names_follow_answers(self, _key: str, answers: Any) -> Any:
         self.child_names = self.names_of(answers)
         self.concern_categories = self.categories_of(answers)
+        self.level_referrer = self.referrer_level_of(answers)
         return answers
+
+    @validates("evaluation")
+    def _level_follows_evaluation(self, _key: str, evaluation: Any) -> Any:
+        self.level_suggested = self.suggested_level_of(evaluation)
+        return evaluation
+
+
+REFERRER_LEVEL = "referrer_threshold_level"  # cause-for-concern's "Which level of need do you think..."
+LEVELS = (1, 2, 3, 4)
+
+
+def level_number(value: Any) -> int | None:
+    """A level of need, 1 to 4, from "3" or 3; None for anything else."""
+    text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+    return int(text) if text.isdigit() and int(text) in LEVELS else None
 
 
 class SubmissionEvent(Base):

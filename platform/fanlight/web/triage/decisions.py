@@ -12,11 +12,12 @@ returns and moves; answering one that no longer stands is a conflict, and nothin
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, replace
 from typing import Any
 
 from flask import abort, render_template
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 
 from fanlight.engine import CompiledForm, Evaluation, evaluate
 from fanlight.engine.definitions.model import Field
@@ -26,6 +27,7 @@ from ..access import policies
 from ..delivery import records
 from ..errors import Conflict
 from ..models import ReferralStatus, Submission, SubmissionEvent, User
+from ..models.referrals import level_number
 from . import history, workflow
 
 FORM = "front-door-decision"
@@ -148,13 +150,21 @@ def _record(referral: Submission, by: User, reason: str, detail: dict[str, Any])
     """Decide the referral and tell the referrer, in one transaction."""
     _tell_referrer(referral, detail["decision"])  # in the move's transaction: rolled back with it if the move is lost
     try:
-        # The deliveries to the case system join the transaction once the move has won (a lost
-        # race must not meet the winner's deliveries first).
+        # What follows joins the move's transaction once the move has won (a lost race must not
+        # meet the winner's deliveries first).
         return workflow.move(referral, ReferralStatus.DECIDED, by, reason, detail=detail,
-                             then=lambda: records.schedule(referral, detail["decision"], clock.now()))
+                             then=lambda event: _follows(referral, detail["decision"], event.at))
     except BaseException:
         db.session().rollback()  # a move refused before its transaction began: the email goes with it
         raise
+
+
+def _follows(referral: Submission, decided: dict[str, Any], at: datetime.datetime) -> None:
+    """What a decision sets beside its event: the dashboards' facts of it, and its deliveries."""
+    db.session().execute(update(Submission).where(Submission.id == referral.id).values(
+        decided_at=at, outcome=str(decided.get("outcome") or "")[:40] or None,
+        level_applied=level_number(decided.get("level_applied"))).execution_options(synchronize_session=False))
+    records.schedule(referral, decided, at)
 
 
 @dataclass(frozen=True)

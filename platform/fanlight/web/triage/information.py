@@ -82,6 +82,7 @@ def ask(referral: Submission, by: User, question: str, sections: Iterable[str] =
     s.add(request)
     s.flush()  # its id, for the event
     referral.information_received_at = None  # asked again: no longer flagged, once the move is written
+    referral.information_requested = True  # the dashboards' referral quality: it needed asking
     _tell_referrer(referral)
     _move(referral, ReferralStatus.AWAITING_INFORMATION, by, question,
           {"request_id": request.id, "sections": chosen})

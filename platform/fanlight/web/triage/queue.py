@@ -21,6 +21,8 @@ from typing import Any
 
 from sqlalchemy import Select, and_, func, literal, literal_column, select
 
+from fanlight.engine.calendar.days import long_date
+
 from .. import db, extensions
 from ..access.permissions import ROLES, allowed
 from ..models import Rag, ReferralStatus, Submission, User
@@ -35,12 +37,20 @@ PAGE_SIZE = 25
 COUNT_LIMIT = 1_000
 MAX_SEARCH = 100
 FORM = "cause-for-concern"  # the form whose categories the filter offers
+DECISION_FORM = "front-door-decision"  # whose outcomes it offers
+AGENCY_TYPES = "agency-types"  # whose CIN referral-source codes it offers
 CATEGORIES_FIELD = "categories"
 SORTS = ("received", "due", "rag")
 OWNERS = ("mine", "unassigned")
 DUE = ("today", "overdue")
 UNRATED = "none"
 REFERENCE = re.compile(r"^FL-[0-9A-Z-]{0,9}$")
+
+
+LEVELS = ("1", "2", "3", "4")
+DECIDED = ("yes", "no", "in_time", "late")  # decided at all, not yet, within its due time, after it
+YES_NO = ("yes", "no")
+MAX_PERIOD_DAYS = 366 * 5
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,8 @@ class Choices:
     categories: tuple[tuple[str, str], ...] = ()
     agencies: tuple[tuple[str, str], ...] = ()
     staff: tuple[tuple[str, str], ...] = ()  # (user id, name) of everyone at the front door
+    outcomes: tuple[tuple[str, str], ...] = ()  # the decision form's outcomes
+    sources: tuple[tuple[str, str], ...] = ()  # CIN referral-source codes, by agency type
 
 
 def choices_for() -> Choices:
@@ -63,7 +75,23 @@ def choices_for() -> Choices:
     front_door = [role for role in ROLES if allowed(role, "triage")]  # not every referrer in every agency
     staff = tuple((str(user_id), name) for user_id, name in s.execute(
         select(User.id, User.name).where(User.active.is_(True), User.role.in_(front_door)).order_by(User.name)))
-    return Choices(categories, agencies, staff)
+    return Choices(categories, agencies, staff, _outcomes(), _sources())
+
+
+def _outcomes() -> tuple[tuple[str, str], ...]:
+    decision = extensions.catalogue().current(DECISION_FORM)
+    found = field_of(decision.form, "outcome") if decision is not None else None
+    return tuple((o.value, o.label) for o in found.options) if found is not None else ()
+
+
+def _sources() -> tuple[tuple[str, str], ...]:
+    """Each CIN referral-source code the agency types use, with the types' names ("2A", "School")."""
+    types = extensions.catalogue().definitions.option_lists.get(AGENCY_TYPES)
+    named: dict[str, list[str]] = {}
+    for option in types.options if types is not None else ():
+        if option.code:
+            named.setdefault(str(option.code), []).append(option.label)
+    return tuple((code, f"{code}: {', '.join(labels)}") for code, labels in sorted(named.items()))
 
 
 def _agencies() -> Select[Any]:
@@ -101,6 +129,17 @@ class QueueFilter:
     owner: str | None = None  # "mine", "unassigned", or a front-door user's id
     due: str | None = None  # "today" or "overdue"
     search: str = ""
+    # The dashboards' filters (issue 10): every figure is a count of this filter, and lands here.
+    received_from: datetime.date | None = None  # received on or after this day (the front door's)
+    received_to: datetime.date | None = None  # ... and on or before this one
+    outcome: str | None = None
+    source: str | None = None  # CIN referral-source code
+    level_referrer: str | None = None  # "1"-"4", or "none"
+    level_suggested: str | None = None
+    level_applied: str | None = None
+    decided: str | None = None  # DECIDED
+    asked: str | None = None  # the front door asked for more information: "yes" or "no"
+    re_referral: str | None = None  # "yes" or "no"
     sort: str = "received"
     page: int = 1
     choices: Choices = field(default_factory=Choices, compare=False, repr=False)
@@ -124,15 +163,45 @@ class QueueFilter:
             sort=_one_of(arg("sort"), SORTS) or "received",
             page=_page(arg("page")),
             choices=choices,
+            **_reporting(arg, choices),
         )
 
     def args(self, **changes: Any) -> dict[str, str]:
         """This filter as a query string's arguments (defaults left out), with `changes` applied."""
         f = replace(self, **changes)
         pairs = {"status": f.status, "rag": f.rag, "category": f.category, "agency": f.agency, "owner": f.owner,
-                 "due": f.due, "q": f.search or None, "sort": None if f.sort == "received" else f.sort,
-                 "page": None if f.page == 1 else str(f.page)}
+                 "due": f.due, "q": f.search or None, **f.reporting_args(),
+                 "sort": None if f.sort == "received" else f.sort, "page": None if f.page == 1 else str(f.page)}
         return {k: v for k, v in pairs.items() if v is not None}
+
+    def reporting_filters(self) -> list[tuple[str, dict[str, str]]]:
+        """The dashboards' filters in force, each in words with this filter's arguments without it
+        (the holding area shows them, each one removable)."""
+        said: list[tuple[str, dict[str, str]]] = []
+        if self.received_from or self.received_to:
+            said.append((_period_words(self.received_from, self.received_to),
+                         self.args(received_from=None, received_to=None, page=1)))
+        labelled = (("outcome", "Outcome", dict(self.choices.outcomes)),
+                    ("source", "Source of referral", dict(self.choices.sources)),
+                    ("level_referrer", "Level the referrer chose", LEVEL_WORDS),
+                    ("level_suggested", "Level Fanlight suggested", LEVEL_WORDS),
+                    ("level_applied", "Level applied", LEVEL_WORDS),
+                    ("decided", "Decision", DECIDED_WORDS),
+                    ("asked", "Asked the referrer for more information", YES_NO_WORDS),
+                    ("re_referral", "Re-referral within 12 months", YES_NO_WORDS))
+        for name, title, words in labelled:
+            value = getattr(self, name)
+            if value:
+                said.append((f"{title}: {words.get(value, value)}", self.args(**{name: None, "page": 1})))
+        return said
+
+    def reporting_args(self) -> dict[str, str | None]:
+        """The dashboards' filters as query-string arguments (None: not filtered)."""
+        return {"from": self.received_from.isoformat() if self.received_from else None,
+                "to": self.received_to.isoformat() if self.received_to else None,
+                "outcome": self.outcome, "source": self.source, "referrer_level": self.level_referrer,
+                "suggested_level": self.level_suggested, "applied_level": self.level_applied,
+                "decided": self.decided, "asked": self.asked, "re_referral": self.re_referral}
 
     @property
     def filtered(self) -> bool:
@@ -164,6 +233,29 @@ class QueueFilter:
                 conditions.append(and_(Submission.due_at >= start, Submission.due_at < end))
         if self.search:
             conditions.append(_search(self.search))
+        return conditions + self._reporting_where()
+
+    def _reporting_where(self) -> list[Any]:
+        conditions: list[Any] = []
+        if self.received_from:
+            conditions.append(Submission.received_at >= local_midnight(self.received_from))
+        if self.received_to:
+            conditions.append(Submission.received_at < local_midnight(self.received_to + datetime.timedelta(days=1)))
+        if self.outcome:
+            conditions.append(Submission.outcome == self.outcome)
+        if self.source:
+            conditions.append(Submission.cin_referral_source == self.source)
+        for column, level in ((Submission.level_referrer, self.level_referrer),
+                              (Submission.level_suggested, self.level_suggested),
+                              (Submission.level_applied, self.level_applied)):
+            if level:
+                conditions.append(column.is_(None) if level == UNRATED else column == int(level))
+        if self.decided:
+            conditions.append(_decided(self.decided))
+        if self.asked:
+            conditions.append(Submission.information_requested.is_(self.asked == "yes"))
+        if self.re_referral:
+            conditions.append(Submission.re_referral.is_(self.re_referral == "yes"))
         return conditions
 
     def query(self, now: datetime.datetime) -> Select[Submission]:
@@ -218,6 +310,61 @@ class Page:
                 out.append(None)
             out.append(n)
         return out
+
+
+def _reporting(arg: Any, choices: Choices) -> dict[str, Any]:
+    """The dashboards' filters from a query string (anything not one of the choices is ignored)."""
+    received_from, received_to = _day(arg("from")), _day(arg("to"))
+    if received_from and received_to and not 0 <= (received_to - received_from).days <= MAX_PERIOD_DAYS:
+        received_from = received_to = None  # backwards, or longer than any dashboard asks: not a period
+    levels = [*LEVELS, UNRATED]
+    return {"received_from": received_from, "received_to": received_to,
+            "outcome": _one_of(arg("outcome"), [v for v, _ in choices.outcomes]),
+            "source": _one_of(arg("source"), [v for v, _ in choices.sources]),
+            "level_referrer": _one_of(arg("referrer_level"), levels),
+            "level_suggested": _one_of(arg("suggested_level"), levels),
+            "level_applied": _one_of(arg("applied_level"), levels),
+            "decided": _one_of(arg("decided"), DECIDED), "asked": _one_of(arg("asked"), YES_NO),
+            "re_referral": _one_of(arg("re_referral"), YES_NO)}
+
+
+LEVEL_WORDS = {"1": "1 (universal)", "2": "2 (additional needs)", "3": "3 (complex needs)",
+               "4": "4 (acute or specialist)", UNRATED: "none"}
+DECIDED_WORDS = {"yes": "decided", "no": "not decided yet", "in_time": "decided by its due time",
+                 "late": "decided after its due time"}
+YES_NO_WORDS = {"yes": "yes", "no": "no"}
+
+
+def _period_words(start: datetime.date | None, end: datetime.date | None) -> str:
+    if start and end:
+        return f"Received {long_date(start)} to {long_date(end)}"
+    return f"Received from {long_date(start)}" if start else f"Received up to {long_date(end)}" if end else ""
+
+
+def _day(value: str | None) -> datetime.date | None:
+    try:
+        day = datetime.date.fromisoformat(value) if value and len(value) == 10 else None
+    except ValueError:
+        return None
+    return day if day is not None and 2000 <= day.year <= 2100 else None
+
+
+def _decided(how: str) -> Any:
+    if how == "no":
+        return Submission.decided_at.is_(None)
+    if how == "yes":
+        return Submission.decided_at.is_not(None)
+    on_time = Submission.decided_at <= Submission.due_at
+    return and_(Submission.decided_at.is_not(None), Submission.due_at.is_not(None),
+                on_time if how == "in_time" else ~on_time)
+
+
+def local_midnight(day: datetime.date) -> datetime.datetime:
+    """The start of a day at the front door (its calendar's time zone), in UTC."""
+    noon = datetime.datetime(day.year, day.month, day.day, 12, tzinfo=datetime.UTC)
+    local = deadlines.local(noon).replace(year=day.year, month=day.month, day=day.day, hour=0, minute=0, second=0,
+                                          microsecond=0)
+    return local.astimezone(datetime.UTC)
 
 
 def _has_category(category: str) -> Any:

@@ -119,10 +119,11 @@ def set_rag(referral: Submission, rag: Rag | str, reason: str, by: User) -> Subm
 
 
 def move(referral: Submission, to: ReferralStatus | str, by: User, reason: str = "",
-         detail: dict[str, Any] | None = None, then: Callable[[], object] | None = None) -> SubmissionEvent:
+         detail: dict[str, Any] | None = None, then: Callable[[SubmissionEvent], object] | None = None,
+         ) -> SubmissionEvent:
     """Move a referral to another state, as its state machine and the record rules allow (what the
-    move decided, such as a decision's answers, is kept in its event's `detail`). `then` adds what
-    follows from the move (a decision's deliveries) to its transaction, once the move has won."""
+    move decided, such as a decision's answers, is kept in its event's `detail`). `then(event)` adds
+    what follows from the move (a decision's deliveries) to its transaction, once the move has won."""
     target, current = S(to), S(referral.status)
     _may_see(by, referral)
     if not current.may_become(target):
@@ -210,7 +211,7 @@ def _take(referral: Submission, to: User, by: User, kind: str, reason: str,
 
 def _write(referral: Submission, by: User, kind: str, reason: str, *, where: list[ColumnElement[bool]],
            values: dict[str, Any], to_status: S | None = None, detail: dict[str, Any] | None = None,
-           then: Callable[[], object] | None = None) -> SubmissionEvent:
+           then: Callable[[SubmissionEvent], object] | None = None) -> SubmissionEvent:
     """The compare-and-set, its event and what follows from it (`then`), in one transaction."""
     s = db.session()
     seen = history.State.of(referral)
@@ -225,7 +226,7 @@ def _write(referral: Submission, by: User, kind: str, reason: str, *, where: lis
                                     reason=reason.strip(), detail=detail or {}, at=clock.now())
             s.add(event)
             if then is not None:
-                then()
+                then(event)
             s.commit()
     except BaseException:
         s.rollback()

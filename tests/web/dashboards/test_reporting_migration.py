@@ -1,0 +1,58 @@
+"""Migration 0013 fills the dashboards' facts of referrals stored before it: the levels from the
+answers and evaluation, the decision from its event, the request for more information, and the
+re-referral from the match keys."""
+
+from __future__ import annotations
+
+import datetime
+
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
+
+from fanlight.web import clock, migrate
+from fanlight.web.models import Submission
+from tests.support.web import insert_row
+
+FIRST = datetime.datetime(2026, 1, 10, 9, 0, tzinfo=datetime.UTC)
+
+
+def a_referral(engine, number: int, received: datetime.datetime, answers: dict, evaluation: dict) -> str:
+    draft, submission = f"{number:032d}", f"{number + 100:032d}"
+    insert_row(engine, "drafts", id=draft, owner_id=1, form_id="cause-for-concern", form_version=1, form_hash="c" * 64,
+               answers={}, visited=[], revision=2, status="submitted", created_at=received, updated_at=received)
+    insert_row(engine, "submissions", id=submission, reference=f"FL-TEST-{number:04d}", draft_id=draft, owner_id=1,
+               agency="", form_id="cause-for-concern", form_version=1, form_hash="c" * 64, answers=answers,
+               evaluation=evaluation, status="received", submitted_at=received, received_at=received,
+               child_names="", concern_categories="")
+    insert_row(engine, "referral_match_keys", submission_id=submission, kind="nhs", key="k" * 64)
+    return submission
+
+
+def test_upgrading_fills_the_dashboards_facts_of_earlier_referrals(empty_url):
+    migrate.upgrade(empty_url, "0012")
+    engine = create_engine(empty_url, poolclass=NullPool)
+    try:
+        insert_row(engine, "users", id=1, email="u1@x.example", name="Sam Teacher", role="professional", agency="",
+                   agency_id="", password_hash="x", active=True, session_nonce="", created_at=FIRST)
+        first = a_referral(engine, 1, FIRST, {"referrer_threshold_level": "level_2"}, {"threshold": {"level": 3}})
+        again = a_referral(engine, 2, FIRST + datetime.timedelta(days=300), {}, {"threshold": None})
+        late = a_referral(engine, 3, FIRST + datetime.timedelta(days=300 + 366), {}, {})
+        insert_row(engine, "submission_events", submission_id=first, actor_id=1, kind="decided",
+                   from_status="in_triage", to_status="decided", reason="",
+                   detail={"decision": {"outcome": "early_help", "level_applied": "2"}},
+                   at=FIRST + datetime.timedelta(hours=20))
+        insert_row(engine, "information_requests", id="r" * 32, submission_id=again, asked_by_id=1, asked_at=FIRST,
+                   question="Which school?", sections=[], amendments={}, reply="")
+        migrate.upgrade(empty_url)
+        with Session(engine) as s:
+            rows = {r.id: r for r in s.scalars(select(Submission))}
+        assert (rows[first].level_referrer, rows[first].level_suggested) == (2, 3)
+        assert (rows[first].outcome, rows[first].level_applied) == ("early_help", 2)
+        assert clock.utc(rows[first].decided_at) == FIRST + datetime.timedelta(hours=20)
+        assert (rows[again].level_referrer, rows[again].level_suggested, rows[again].decided_at) == (None, None, None)
+        assert [rows[i].information_requested for i in (first, again, late)] == [False, True, False]
+        # The same child: again within 12 months of the first; the third more than 12 months after the second.
+        assert [rows[i].re_referral for i in (first, again, late)] == [False, True, False]
+    finally:
+        engine.dispose()
