@@ -84,7 +84,7 @@ def work_once(*, stop: threading.Event | None = None, limit: int = 1000) -> Pass
     done = Pass()
     worker = name()
     config = current_app.config
-    with Session(extensions.db_engine()) as s:
+    with Session(extensions.db_engine(), expire_on_commit=False) as s:
         release_expired(s, config)
         done.acknowledged = collect_acknowledgements(s, config)
         reachable = _reachable(s, config)
@@ -111,14 +111,23 @@ def _reachable(s: Session, config: Any) -> set[str]:
 
 @dataclass(frozen=True)
 class Claim:
+    """A record a worker holds, with what it sends."""
+
     delivery_id: int
     at: datetime.datetime
     attempt_id: int
     number: int
+    key: str = ""
+    submission_id: str = ""
+    destination: str = ""
+    payload: dict[str, Any] = field(default_factory=dict)
+    case_note: str = ""
 
 
 def claim(s: Session, worker: str, among: Iterable[str]) -> Claim | None:
-    """Take the oldest due record for one of these destinations, or None if none is due."""
+    """Take the oldest due record for one of these destinations, or None if none is due: one
+    transaction (find, claim, open its attempt), read in the order of the (state, next_attempt_at,
+    id) index, so a backlog costs no sort."""
     among = sorted(among)
     if not among:
         return None
@@ -133,33 +142,35 @@ def claim(s: Session, worker: str, among: Iterable[str]) -> Claim | None:
             return None
         took = s.execute(update(Delivery).where(Delivery.id == candidate, Delivery.state == S.PENDING)
                          .values(state=S.SENDING, claimed_at=now, claimed_by=worker, attempts=Delivery.attempts + 1)
-                         .execution_options(synchronize_session=False))
-        if took.rowcount == 1:  # type: ignore[attr-defined]
-            number = s.scalar(select(Delivery.attempts).where(Delivery.id == candidate)) or 1
-            attempt = DeliveryAttempt(delivery_id=candidate, number=number, worker=worker, started_at=now,
-                                      outcome="sending", error="")
-            s.add(attempt)
-            s.commit()
-            return Claim(candidate, now, attempt.id, number)
-        s.rollback()
+                         .returning(Delivery.attempts, Delivery.key, Delivery.submission_id, Delivery.destination,
+                                    Delivery.payload, Delivery.case_note)
+                         .execution_options(synchronize_session=False)).one_or_none()
+        if took is None:
+            s.rollback()
+            continue
+        attempt = DeliveryAttempt(delivery_id=candidate, number=took.attempts, worker=worker, started_at=now,
+                                  outcome="sending", error="")
+        s.add(attempt)
+        s.flush()  # its id, before the commit expires it
+        taken = Claim(candidate, now, attempt.id, took.attempts, took.key, took.submission_id, took.destination,
+                      took.payload or {}, took.case_note or "")
+        s.commit()
+        return taken
     return None
 
 
 def _attempt(s: Session, taken: Claim, config: Any, done: Pass) -> None:
-    delivery = s.get(Delivery, taken.delivery_id)
-    assert delivery is not None
-    s.expunge(delivery)
-    s.rollback()  # no transaction stays open while the destination answers
-    destination = find_destination(delivery.destination, config)
+    """Deliver a claimed record, with no transaction open while the destination answers."""
+    destination = find_destination(taken.destination, config)
     if destination is None:
-        outcome = Outcome(Result.TRANSIENT, error=f"{destination_variable(delivery.destination)} is not set")
+        outcome = Outcome(Result.TRANSIENT, error=f"{destination_variable(taken.destination)} is not set")
     else:
-        outcome = adapters.deliver(destination, delivery.key, delivery.payload, delivery.case_note,
+        outcome = adapters.deliver(destination, taken.key, taken.payload, taken.case_note,
                                    float(config["FANLIGHT_DELIVERY_TIMEOUT_SECONDS"]))
-    finish(s, delivery, taken, outcome, config, done)
+    finish(s, taken, outcome, config, done)
 
 
-def finish(s: Session, delivery: Delivery, taken: Claim, outcome: Outcome, config: Any, done: Pass) -> None:
+def finish(s: Session, taken: Claim, outcome: Outcome, config: Any, done: Pass) -> None:
     """Record the outcome, only while the claim is still ours (a slower worker whose lease ran out
     must not overwrite what the worker that took the record over did). A delivery acknowledged
     there and then moves its referral in the same transaction."""
@@ -175,14 +186,14 @@ def finish(s: Session, delivery: Delivery, taken: Claim, outcome: Outcome, confi
     s.execute(update(DeliveryAttempt).where(DeliveryAttempt.id == taken.attempt_id)
               .values(outcome=outcome.result.value, status_code=outcome.status_code, error=outcome.error,
                       finished_at=clock.now()))
-    still_ours = s.execute(update(Delivery).where(Delivery.id == delivery.id, Delivery.state == S.SENDING,
+    still_ours = s.execute(update(Delivery).where(Delivery.id == taken.delivery_id, Delivery.state == S.SENDING,
                                                   Delivery.claimed_at == taken.at)
                            .values(**values).execution_options(synchronize_session=False))
     if still_ours.rowcount == 1 and outcome.result == Result.DELIVERED:  # type: ignore[attr-defined]
-        records.referral_delivered(s, delivery.submission_id, delivery.destination, str(outcome.external_id))
+        records.referral_delivered(s, taken.submission_id, taken.destination, str(outcome.external_id))
     s.commit()
     if still_ours.rowcount == 1:  # type: ignore[attr-defined]
-        _count(outcome, values["state"], delivery.destination, done)
+        _count(outcome, values["state"], taken.destination, done)
 
 
 def _count(outcome: Outcome, state: str, destination: str, done: Pass) -> None:
@@ -228,19 +239,25 @@ def release_expired(s: Session, config: Any) -> int:
 
 
 def collect_acknowledgements(s: Session, config: Any) -> int:
-    """Folder drops the importer has acknowledged (KEY.ack): delivered, with the case system's id."""
+    """Folder drops the importer has acknowledged (KEY.ack): delivered, with the case system's id.
+    Only records sent to folders are read, and only what finding their files needs."""
+    sent_to = set(s.scalars(select(Delivery.destination).where(Delivery.state == S.SENT).distinct()))
+    folders = [n for n in sent_to if (d := find_destination(n, config)) is not None and not d.is_http]
     count = 0
-    sent = list(s.scalars(select(Delivery).where(Delivery.state == S.SENT).order_by(Delivery.id).limit(1000)))
-    for delivery in sent:
-        destination = find_destination(delivery.destination, config)
-        if destination is None or destination.is_http:
-            continue
-        external_id = adapters.acknowledgement(destination, delivery.key)
-        if external_id is None:
-            continue
-        try:
-            if records.acknowledge(s, delivery, external_id):
-                count += 1
-        except records.NotChanged:
-            s.rollback()
+    if folders:
+        waiting = list(s.execute(select(Delivery.id, Delivery.key, Delivery.destination)
+                                 .where(Delivery.state == S.SENT, Delivery.destination.in_(folders))
+                                 .order_by(Delivery.id)))
+        for delivery_id, key, name in waiting:
+            destination = find_destination(name, config)
+            external_id = adapters.acknowledgement(destination, key) if destination is not None else None
+            delivery = s.get(Delivery, delivery_id) if external_id is not None else None
+            if delivery is None or external_id is None:
+                continue
+            try:
+                if records.acknowledge(s, delivery, external_id):
+                    count += 1
+            except records.NotChanged:
+                s.rollback()
+    s.rollback()
     return count

@@ -26,8 +26,8 @@ class Delivery(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("submission_id", "destination"),
-        # The workers' question: which records are due, oldest first.
-        Index("ix_deliveries_due", "state", "next_attempt_at"),
+        # The workers' question: which records are due, oldest first (in the claim's order: no sort).
+        Index("ix_deliveries_due", "state", "next_attempt_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

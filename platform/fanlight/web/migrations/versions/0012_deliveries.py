@@ -9,7 +9,7 @@ Written by hand (issue 14, item 4):
 - `deliveries`: one record per referral and destination, written in the decision's transaction
   with the payload its mapping rendered; its state, attempts, next attempt time, the claim of the
   worker sending it, and the case system's own id once acknowledged. It is also the workers' job
-  queue, hence the index on (state, next_attempt_at);
+  queue, hence the index on (state, next_attempt_at, id), the claim's order;
 - `delivery_attempts`: every try, with its worker, outcome, HTTP status and error.
 """
 from collections.abc import Sequence
@@ -51,7 +51,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('submission_id', 'destination')
     )
     op.create_index('ix_deliveries_submission_id', 'deliveries', ['submission_id'], unique=False)
-    op.create_index('ix_deliveries_due', 'deliveries', ['state', 'next_attempt_at'], unique=False)
+    op.create_index('ix_deliveries_due', 'deliveries', ['state', 'next_attempt_at', 'id'], unique=False)
     op.create_table('delivery_attempts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('delivery_id', sa.Integer(), nullable=False),
