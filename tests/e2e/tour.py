@@ -331,6 +331,8 @@ class Tour:
         self.sign_in(officer)
         page.goto(referral_url)
         self.check(page, "a referral, information received")
+        if self.server.has("census.readiness"):
+            self.visit("/census/readiness", "census readiness")
         self.sign_out()
 
     def information_pages(self) -> None:

@@ -25,7 +25,7 @@ JORDAN = {
     "child_forename": "Jordan", "child_surname": "Morgan", "unborn": False, "child_dob": "2017-03-14",
     "sex": "male", "ethnicity": "white_british", "first_language": "english", "interpreter_needed": False,
     "child_address": "14 Orchard Close, Worcester", "child_postcode": "wr12ab",
-    "school_or_setting": "St Barnabas Primary School", "upn": "A12345678901B", "nhs_number": "943 476 5919",
+    "school_or_setting": "St Barnabas Primary School", "upn": "X938200019001", "nhs_number": "943 476 5919",
     "subject_of_concern": True,
 }
 BABY = {"child_forename": "Baby", "child_surname": "Morgan", "unborn": True, "child_edd": "2027-02-01",
@@ -105,7 +105,7 @@ def test_each_child_is_one_item_with_their_own_answers_written_as_the_form_clean
     jordan, baby = render_payload(case_system(), decided())["children"]
     assert jordan["forename"] == "Jordan" and jordan["date_of_birth"] == "2017-03-14"
     assert jordan["postcode"] == "WR1 2AB"  # normalised, as the form stores it
-    assert jordan["identifiers"] == {"upn": "A12345678901B", "nhs_number": "9434765919"}
+    assert jordan["identifiers"] == {"upn": "X938200019001", "nhs_number": "9434765919"}
     assert jordan["expected_date_of_delivery"] is None  # hidden for a born child: null
     assert baby["unborn"] is True and baby["expected_date_of_delivery"] == "2027-02-01"
     assert baby["date_of_birth"] is None and baby["identifiers"] == {"upn": None, "nhs_number": None}

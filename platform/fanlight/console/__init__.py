@@ -87,6 +87,21 @@ def build_parser() -> argparse.ArgumentParser:
         "run", help="remind the owners of drafts left untouched, delete expired drafts and submissions (daily)")
     retention_run.add_argument("--dry-run", action="store_true", help="count what would be done; change nothing")
     retention_run.set_defaults(handler=_retention_run)
+    return _with_census_commands(parser, commands)
+
+
+def _with_census_commands(parser: argparse.ArgumentParser,
+                          commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    """`fanlight census export` (a function of its own: build_parser is long enough)."""
+    census = commands.add_parser("census", help="the DfE Children in Need census")
+    census_tasks = census.add_subparsers(dest="task", required=True, parser_class=type(parser))
+    census_export = census_tasks.add_parser(
+        "export", help="write the year's CIN referral items as the DfE's XML, and check them with the CIN validator")
+    census_export.add_argument("--year", required=True, metavar="YYYY-YY",
+                               help="the census year: 2026-27 is 1 April 2026 to 31 March 2027")
+    census_export.add_argument("--out", required=True, metavar="FILE", help="the XML file to write (replaced whole)")
+    census_export.add_argument("--la-code", metavar="NNN", help="the council's DfE LA number (default FANLIGHT_LA_CODE)")
+    census_export.set_defaults(handler=_census_export)
     return parser
 
 
@@ -322,6 +337,29 @@ def _api_client_revoke(args: argparse.Namespace) -> int:
             return 2
         print(f"revoked '{client.name}': its token no longer works")
     return 0
+
+
+def _census_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from fanlight.web.census import export
+    from fanlight.web.census.year import CensusYear, NotACensusYear
+
+    try:
+        year = CensusYear.parse(args.year)
+        code = export.la_code(args.la_code)
+    except (NotACensusYear, export.BadLaCode) as error:
+        print(f"fanlight: {error}", file=sys.stderr)
+        return 2
+    flask_app = app()
+    with flask_app.app_context(), disposed(flask_app):
+        try:
+            done = export.export(year, Path(args.out), code)
+        except OSError as error:
+            print(f"fanlight: cannot write {args.out}: {error.strerror or error}; nothing was written", file=sys.stderr)
+            return 2
+    print("\n".join(done.lines()), file=sys.stderr)
+    return done.exit_code
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from .access import guard
 from .accounts import demo, sessions, sign_in
 from .accounts import register as register_accounts
 from .api import register as register_api
+from .census import register as register_census
 from .config import UnsafeProduction, default_config, production_problems
 from .definitions.catalogue import Catalogue
 from .files import uploads
@@ -93,6 +94,7 @@ def create_app(config: dict[str, Any] | None = None, *, clock_: clock.Clock | No
     register_referrals(app)
     register_triage(app)
     register_api(app)
+    register_census(app)
     app.register_blueprint(guidance.bp)
     fanlight.admin.register(app)
     ratelimit.init_app(app)  # last: it wraps the registered sign-in, registration and reset views
