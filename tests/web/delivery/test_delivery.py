@@ -177,7 +177,7 @@ def test_the_folder_drop_writes_payload_and_case_note_and_collects_the_importers
     assert delivery.state == DeliveryState.SENT
     assert json.loads((drop / f"{delivery.key}.json").read_text()) == delivery.payload
     assert (drop / f"{delivery.key}.txt").read_text() == delivery.case_note
-    assert not [p for p in drop.iterdir() if p.name.endswith(".tmp")]  # nothing half-written left behind
+    assert sorted(p.name for p in drop.iterdir()) == sorted([f"{delivery.key}.json", f"{delivery.key}.txt"])  # nothing half-written left
     (drop / f"{delivery.key}.ack").write_text("LL-123456\n")
     assert work(app).acknowledged == 1
     delivered = deliveries(app, referral_id)[0]

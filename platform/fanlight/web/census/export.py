@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import clock
+from ..files.storage import write_atomically
 from ..triage import deadlines
 from . import gather, validation, xml
 from .items import Census, Standing
@@ -82,5 +83,5 @@ def export(year: CensusYear, out: Path, code: str | None) -> Export:
     census = gather.census(year)
     content = xml.to_bytes(xml.document(census, code or "", deadlines.local(clock.now())))
     result = validation.validate(content, year)
-    xml.write_atomically(out, content)
+    write_atomically(out, content)
     return Export(census, code, result, out)

@@ -19,10 +19,7 @@ validator reports it as missing rather than reading a made-up value.
 from __future__ import annotations
 
 import datetime
-import os
-import tempfile
 from importlib import metadata
-from pathlib import Path
 from xml.etree import ElementTree as ET  # noqa: S405 (writing, never parsing)
 
 from .items import Census, ChildRecord
@@ -99,18 +96,3 @@ def to_bytes(message: ET.Element) -> bytes:
     ET.indent(message)
     written: bytes = ET.tostring(message, encoding="utf-8", xml_declaration=True)
     return written + b"\n"
-
-
-def write_atomically(path: Path, content: bytes) -> None:
-    """Write the file whole or not at all: a temporary file beside it, synced, then renamed over it."""
-    folder = path.parent if str(path.parent) else Path()
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(content)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

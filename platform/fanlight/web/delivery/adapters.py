@@ -25,17 +25,15 @@ import hashlib
 import hmac
 import http.client
 import json
-import os
-import tempfile
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
 from ..config import Destination
+from ..files.storage import write_atomically
 
 MAX_RESPONSE = 64 * 1024
 MAX_ID = 200
@@ -130,29 +128,11 @@ def drop(destination: Destination, key: str, payload: dict[str, Any], case_note:
     folder = destination.folder
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        _write_atomically(folder / f"{key}.txt", case_note.encode("utf-8"))
-        _write_atomically(folder / f"{key}.json", body_of(payload))
+        write_atomically(folder / f"{key}.txt", case_note.encode("utf-8"))
+        write_atomically(folder / f"{key}.json", body_of(payload))
     except OSError as error:
         return Outcome(Result.TRANSIENT, error=f"{type(error).__name__}: {error.strerror or error}"[:500])
     return Outcome(Result.ACCEPTED)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)  # the rename itself survives a power cut
-    finally:
-        os.close(directory)
 
 
 def acknowledgement(destination: Destination, key: str) -> str | None:

@@ -20,6 +20,7 @@ if a server dies in between; a row without its bytes never can.
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -50,13 +51,7 @@ class FolderStore:
 
     def put(self, session: Session, name: str, data: bytes) -> None:
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path = self.folder / name
-        temporary = path.with_suffix(".part")
-        with temporary.open("wb") as file:  # written whole and synced, then renamed: never half a file
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
+        write_atomically(self.folder / name, data)
 
     def get(self, session: Session, name: str) -> bytes | None:
         try:
@@ -147,3 +142,25 @@ def init_app(app: Flask) -> None:
 def store() -> AttachmentStore:
     found: AttachmentStore = current_app.extensions[extensions.ATTACHMENT_STORE]
     return found
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write a file whole or not at all, so a reader never sees half of it: a temporary file beside
+    it, flushed to disk, renamed over it, and the rename itself flushed (it survives a power cut).
+    Attachments, the census file and folder-drop deliveries are written this way."""
+    folder = path.parent if str(path.parent) else Path()
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    directory = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
