@@ -40,15 +40,20 @@ def _top(path: str) -> str:
 
 
 def statuses(compiled: CompiledForm, evaluation: Evaluation, answers: dict[str, Any], visited: list[str]) -> list[SectionStatus]:
+    """Each section's status, as the task list shows it: a section the answers make unnecessary
+    (a category not chosen) is "Not needed" and is not listed; one with no errors is completed
+    once it was saved or every question in it is answered."""
     shown = set(evaluation.visible_sections)
+    visible_fields = {_top(path) for path in evaluation.visible_fields}
     result = []
     for section in compiled.form.sections:
         if section.id not in shown:
             result.append(SectionStatus(section, False, NOT_NEEDED))
             continue
-        answered = any(answers.get(f.id) not in (None, "", [], {}) for f in section.fields)
+        questions = [f for f in section.fields if f.answerable and f.id in visible_fields]
+        answered = [f for f in questions if _answered(answers.get(f.id))]
         errors = errors_in(section, evaluation, compiled)
-        if section.id in visited and not errors:
+        if not errors and (section.id in visited or (questions and len(answered) == len(questions))):
             status = COMPLETED
         elif section.id in visited or answered:
             status = IN_PROGRESS
@@ -56,6 +61,10 @@ def statuses(compiled: CompiledForm, evaluation: Evaluation, answers: dict[str, 
             status = NOT_STARTED
         result.append(SectionStatus(section, True, status))
     return result
+
+
+def _answered(value: Any) -> bool:
+    return value not in (None, "", [], {})
 
 
 def next_section(compiled: CompiledForm, evaluation: Evaluation, after: str) -> str | None:
