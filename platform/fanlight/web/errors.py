@@ -27,8 +27,9 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, make_response, render_template, request
+from flask import Flask, Response, current_app, make_response, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -215,7 +216,19 @@ def _http_error(error: HTTPException) -> Response | HTTPException:
     if status >= 500:  # an unhandled failure, answered by Flask as a 500 (or a 5xx raised on purpose)
         _abandon_transaction()
     title, message = _MESSAGES.get(status, ("Something went wrong", "Try again later."))
+    if status == 401:
+        return error_page(status, title, message, link=_sign_in_again())
     return error_page(status, title, message)
+
+
+def _sign_in_again() -> dict[str, str]:
+    """The 401's link to sign in again, and come back to the page the request came from (htmx
+    names it in HX-Current-URL; only a page of this site, see security.same_site_path)."""
+    current, here = urlsplit(request.headers.get("HX-Current-URL", "")), urlsplit(request.host_url)
+    back = None
+    if current.scheme in ("http", "https") and current.netloc == here.netloc:
+        back = security.same_site_path(current.path + (f"?{current.query}" if current.query else ""))
+    return {"href": url_for("auth.sign_in", next=back), "text": "Sign in again"}
 
 
 def _unexpected(error: Exception) -> Response:

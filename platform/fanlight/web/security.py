@@ -20,6 +20,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
+from urllib.parse import unquote, urlsplit
 
 from flask import Flask, Response, abort, current_app, g, request
 from flask_wtf.csrf import CSRFProtect
@@ -88,6 +89,23 @@ def cacheable(view: F) -> F:
     when nobody is signed in (a signed-in person's copy carries their session's CSRF token)."""
     view.fanlight_cacheable = True  # type: ignore[attr-defined]
     return view
+
+
+def same_site_path(target: str | None) -> str | None:
+    """`target` if it is a path on this site (to send a person back to after signing in), else None.
+
+    Never an open redirect: no scheme or host, no `//` or `/\\` (a browser reads either as another
+    host), no backslash or control character anywhere, even percent-encoded.
+    """
+    if not target or len(target) > 2000:
+        return None
+    decoded = unquote(target)
+    if not target.startswith("/") or target.startswith("//") or decoded.startswith("//") or "\\" in decoded:
+        return None
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in decoded):
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
 
 
 # Every request ---------------------------------------------------------------------------------------

@@ -59,11 +59,17 @@ def check_request(identify: Identify, hold: Hold, ended_message: EndedMessage) -
             if request.method == "POST" and is_holdable(view):
                 return hold(ended, why)
             flash(f"{ended_message(why)} Sign in to carry on.", "info")
-        return redirect(url_for("auth.sign_in", next=request.full_path if request.method == "GET" else None))
+        return redirect(url_for("auth.sign_in", next=_here() if request.method == "GET" else None))
     if permission is None or not allowed(g.user.role, permission):
         denied(f"{request.method} {request.path}")
         abort(403)
     return None
+
+
+def _here() -> str:
+    """This page's path and query, to come back to after signing in."""
+    query = request.query_string.decode("latin-1")
+    return request.path + (f"?{query}" if query else "")
 
 
 def landing_for(user: User) -> str:

@@ -1,9 +1,16 @@
 """Who is signed in, and for how long: session limits, and answers held when a session ended.
 
 A session ends 30 minutes after its last request or 12 hours after signing in (both
-configurable); a page's own background refresh is not a request that counts. A section posted
-after its session ended (JavaScript off: nothing warned the person) is kept, and saved once they
-sign in again and confirm.
+configurable); a page's own background refresh is not a request that counts. It also ends when
+the same person signs in or out somewhere else, or their password changes (the session nonce
+moves on). A section posted after its session ended, for whichever reason, is kept, and saved
+once they sign in again on the same browser and confirm.
+
+When a session ends, the browser keeps a note of whose it was (`ended`: their id, why, when) and
+its CSRF token, and nothing else: so a page opened before it ended still passes the CSRF check
+(the token was this browser's own, never a forged page's), its section is held for that person,
+and, if they sign in again on this browser, the token carries on, so the page still saves. The
+note lasts as long as held answers do (HELD_FOR), and signing in or out replaces it.
 """
 
 from __future__ import annotations
@@ -22,6 +29,8 @@ from ..access.permissions import allowed
 from ..models import HeldAnswers, User
 
 HELD_FOR = datetime.timedelta(days=1)
+ENDED = "ended"  # the session key of the note an ended session leaves: [user id, why, when]
+CSRF = "csrf_token"  # Flask-WTF's session key (WTF_CSRF_FIELD_NAME) for the raw token
 # Sent by a page's own polling (the holding area refreshing its table): such a request is not
 # somebody doing something, so it does not restart the idle clock; an unattended screen still signs out.
 BACKGROUND = "Fanlight-Background"
@@ -36,23 +45,51 @@ def absolute_seconds() -> int:
 
 
 def identify() -> tuple[User | None, int | None, str]:
-    """(the signed-in person, None, ""); or (None, their id, why) when their session has just ended."""
+    """(the signed-in person, None, ""); or (None, their id, why) when their session has ended."""
     user_id, nonce = session.get("user_id"), session.get("nonce")
     if not user_id or not nonce:
-        return None, None, ""
+        return _ended_before()
     now = clock.current().timestamp()
     ended = ("absolute" if now - session.get("signed_in_at", 0) > absolute_seconds()
              else "idle" if now - session.get("seen_at", 0) > idle_seconds() else "")
     if ended:
-        session.clear()
-        return None, user_id if isinstance(user_id, int) else None, ended
+        return _end(user_id, ended)
     user = db.session().get(User, user_id)
-    if user is None or not user.active or not secrets.compare_digest(user.session_nonce, nonce):
+    if user is None or not user.active:
         session.clear()
         return None, None, ""
+    if not secrets.compare_digest(user.session_nonce, str(nonce)):
+        return _end(user_id, "elsewhere")  # signed in or out on another device, or a new password
     if request.headers.get(BACKGROUND) != "1":
         session["seen_at"] = now
     return user, None, ""
+
+
+def _end(user_id: object, why: str) -> tuple[None, int | None, str]:
+    """Clear the session, leaving the note of whose it was and its CSRF token (see above)."""
+    token, held_id = session.get(CSRF), session.get("held")
+    session.clear()
+    if not isinstance(user_id, int) or isinstance(user_id, bool):
+        return None, None, ""
+    session[ENDED] = [user_id, why, clock.current().timestamp()]
+    if isinstance(token, str):
+        session[CSRF] = token
+    if isinstance(held_id, str):
+        session["held"] = held_id
+    return None, user_id, why
+
+
+def _ended_before() -> tuple[None, int | None, str]:
+    """A session that ended on an earlier request: whose it was and why, for as long as answers are held."""
+    note = session.get(ENDED)
+    if not (isinstance(note, list) and len(note) == 3 and isinstance(note[0], int) and isinstance(note[1], str)
+            and isinstance(note[2], (int, float))):
+        return None, None, ""
+    if clock.current().timestamp() - note[2] > HELD_FOR.total_seconds():
+        session.pop(ENDED, None)
+        session.pop(CSRF, None)
+        return None, None, ""
+    return None, note[0], note[1]
 
 
 def start(user: User, *, remember: bool = False) -> str | None:
@@ -63,7 +100,12 @@ def start(user: User, *, remember: bool = False) -> str | None:
     person chose to stay signed in on this device; the idle and absolute limits hold either way.
     """
     held = session.get("held")
+    note, token = session.get(ENDED), session.get(CSRF)
     session.clear()
+    if isinstance(note, list) and note and note[0] == user.id and isinstance(token, str):
+        # The same person again, on the browser whose session ended: the pages they had open
+        # carry on saving. (Anyone else, or a browser that had no session of theirs: a new token.)
+        session[CSRF] = token
     user.session_nonce = secrets.token_hex(32)
     now = clock.current().timestamp()
     session.update(user_id=user.id, nonce=user.session_nonce, signed_in_at=now, seen_at=now)
@@ -72,20 +114,32 @@ def start(user: User, *, remember: bool = False) -> str | None:
 
 
 def ended_message(why: str) -> str:
+    if why == "elsewhere":
+        return "You were signed out because you signed in or out somewhere else, or your password was changed."
     if why == "absolute":
         return f"You were signed out because you had been signed in for {clock.duration(absolute_seconds())}."
     return f"You were signed out because you had not done anything for {clock.duration(idle_seconds())}."
 
 
 def hold_answers(user_id: int, why: str) -> Response:
-    """Keep the answers of a section posted after its session ended, for after signing in."""
+    """Keep the answers of a section posted after its session ended, for after signing in.
+
+    Only this browser can offer them again (its session names them), only to the person whose
+    session it was, and only once; the request has passed the CSRF check with this browser's own
+    token. One set is kept per browser (a later post replaces it), for a day at most.
+    """
     s = db.session()
-    if s.get(User, user_id) is None:
+    user = s.get(User, user_id)
+    if user is None or not user.active:
+        session.clear()
         return redirect(url_for("auth.sign_in"))
     fields = [[name, value] for name, value in request.form.items(multi=True) if name != "csrf_token"]
     query = request.query_string.decode("latin-1")
     held = HeldAnswers(user_id=user_id, path=(request.path + (f"?{query}" if query else ""))[:500], fields=fields)
     s.execute(delete(HeldAnswers).where(HeldAnswers.created_at < clock.now() - HELD_FOR))
+    before = session.get("held")
+    if isinstance(before, str):
+        s.execute(delete(HeldAnswers).where(HeldAnswers.id == before, HeldAnswers.user_id == user_id))
     s.add(held)
     s.commit()
     session["held"] = held.id

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import secrets
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, jsonify, redirect, render_template, request, session, url_for
 from sqlalchemy import select
@@ -16,6 +15,7 @@ from ..access.audit import audit
 from ..access.guard import current_user, landing_for, signed_in_user
 from ..access.permissions import public, requires
 from ..models import HeldAnswers, User
+from ..security import same_site_path
 from . import auth_blueprint as bp
 from . import lockout, sessions
 from .forms import SignInForm, text
@@ -116,10 +116,7 @@ def _start_session(user: User, *, remember: bool) -> Response:
 
 
 def _safe_next(target: str | None) -> str | None:
-    if not target:
-        return None
-    parts = urlsplit(target)
-    return target if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//") else None
+    return same_site_path(target)
 
 
 # Signing out, and staying signed in --------------------------------------------------------------
