@@ -80,6 +80,7 @@ CONSTRAINTS = (
     "max_items",
     "accept",
     "max_size",
+    "prefill",
 )
 
 

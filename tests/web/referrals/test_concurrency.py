@@ -30,6 +30,11 @@ from tests.support.factories import (
 SECTION = "about-this-referral"
 
 
+def from_account(user: Any) -> dict[str, Any]:
+    """What a new draft starts with: the referrer's details from their account (prefill: account.*)."""
+    return {"referrer_name": user.name, "referrer_agency": user.agency, "secure_email": user.email}
+
+
 def twin(app: Flask, client: FlaskClient) -> FlaskClient:
     """Another tab (or a replaying proxy) with the same session cookie."""
     other = app.test_client()
@@ -151,7 +156,7 @@ def test_a_failure_in_the_middle_of_a_submit_leaves_no_partial_record(app, teach
 # Two tabs on one draft -----------------------------------------------------------------------------
 
 
-def test_two_tabs_a_save_from_the_stale_tab_is_refused_and_the_first_tabs_answers_are_kept(app, teacher_client):
+def test_two_tabs_a_save_from_the_stale_tab_is_refused_and_the_first_tabs_answers_are_kept(app, teacher_client, teacher):
     draft_id = start_draft(teacher_client)
     tab_two = twin(app, teacher_client)
     token, revision = section_page(teacher_client, draft_id, SECTION)  # both tabs open the page at revision 1
@@ -166,18 +171,18 @@ def test_two_tabs_a_save_from_the_stale_tab_is_refused_and_the_first_tabs_answer
     assert "This form was changed in another tab or window." in html
     assert "nothing was overwritten" in html
     draft = draft_row(app, draft_id)
-    assert draft.answers == {"immediate_danger": False, "concern_level": "complex_needs"}
+    assert draft.answers == {**from_account(teacher), "immediate_danger": False, "concern_level": "complex_needs"}
     assert draft.revision == revision + 1
 
 
-def test_a_save_without_a_revision_is_refused_and_changes_nothing(app, teacher_client):
+def test_a_save_without_a_revision_is_refused_and_changes_nothing(app, teacher_client, teacher):
     draft_id = start_draft(teacher_client)
     token, _ = section_page(teacher_client, draft_id, SECTION)
     for bad in ([], [("revision", "")], [("revision", "two")], [("revision", "9" * 400)]):
         response = teacher_client.post(f"/drafts/{draft_id}/sections/{SECTION}", data=multidict([
             ("csrf_token", token), ("_present", "immediate_danger"), ("immediate_danger", "yes"), *bad]))
         assert response.status_code in (400, 409), (bad, response.status_code)
-    assert draft_row(app, draft_id).answers == {}
+    assert draft_row(app, draft_id).answers == from_account(teacher)
 
 
 @pytest.mark.parametrize("tabs", [2, 4])
@@ -214,7 +219,7 @@ def test_interleaved_saves_from_several_tabs_never_silently_overwrite(app, teach
 # htmx autosave ------------------------------------------------------------------------------------------
 
 
-def test_the_live_endpoint_saves_and_returns_the_fields_and_partials(app, teacher_client):
+def test_the_live_endpoint_saves_and_returns_the_fields_and_partials(app, teacher_client, teacher):
     draft_id = start_draft(teacher_client)
     response = post_section(teacher_client, draft_id, SECTION,
                             {"immediate_danger": False, "concern_level": "suspected_significant_harm"}, live=True)
@@ -225,22 +230,22 @@ def test_the_live_endpoint_saves_and_returns_the_fields_and_partials(app, teache
     assert html.count("<hx-partial") >= 2
     assert 'hx-target="#section-nav"' in html and 'hx-target="#threshold-panel"' in html
     assert "<html" not in html  # a fragment, not a page
-    assert draft_row(app, draft_id).answers == {"immediate_danger": False,
+    assert draft_row(app, draft_id).answers == {**from_account(teacher), "immediate_danger": False,
                                                 "concern_level": "suspected_significant_harm"}
     assert draft_row(app, draft_id).visited == []  # autosave is not "Save and continue"
 
 
-def test_the_live_endpoint_on_a_stale_revision_retargets_the_conflict_banner(app, teacher_client):
+def test_the_live_endpoint_on_a_stale_revision_retargets_the_conflict_banner(app, teacher_client, teacher):
     draft_id = start_draft(teacher_client)
     post_section(teacher_client, draft_id, SECTION, {"immediate_danger": False}, live=True)
     stale = post_section(teacher_client, draft_id, SECTION, {"immediate_danger": True}, live=True, revision=1)
     assert stale.status_code == 409
     assert stale.headers["HX-Retarget"] == "#conflict"
     assert "This form was changed in another tab or window." in stale.get_data(as_text=True)
-    assert draft_row(app, draft_id).answers == {"immediate_danger": False}
+    assert draft_row(app, draft_id).answers == {**from_account(teacher), "immediate_danger": False}
 
 
-def test_the_live_endpoint_uses_the_csrf_header_htmx_sends(app, teacher_client):
+def test_the_live_endpoint_uses_the_csrf_header_htmx_sends(app, teacher_client, teacher):
     draft_id = start_draft(teacher_client)
     token, revision = section_page(teacher_client, draft_id, SECTION)
     response = teacher_client.post(
@@ -248,7 +253,7 @@ def test_the_live_endpoint_uses_the_csrf_header_htmx_sends(app, teacher_client):
         data={"revision": str(revision), "_present": "immediate_danger", "immediate_danger": "no"},
         headers={"HX-Request": "true", "X-CSRFToken": token})
     assert response.status_code == 200
-    assert draft_row(app, draft_id).answers == {"immediate_danger": False}
+    assert draft_row(app, draft_id).answers == {**from_account(teacher), "immediate_danger": False}
 
 
 def test_the_live_endpoint_after_the_form_was_sent_changes_nothing(app, teacher_client):

@@ -42,6 +42,11 @@ from tests.support.factories import (
 TYPE_OF_CONCERN = "type-of-concern"
 
 
+def from_account(user: Any) -> dict[str, Any]:
+    """What a new draft starts with: the referrer's details from their account (prefill: account.*)."""
+    return {"referrer_name": user.name, "referrer_agency": user.agency, "secure_email": user.email}
+
+
 def statuses(html: str) -> dict[str, str]:
     """The task list as {section id: status text}."""
     found = re.findall(r'id="([a-z0-9-]+)-status">(.*?)</div>', html, re.S)
@@ -78,21 +83,21 @@ def test_a_teacher_starts_a_cause_for_concern_and_lands_on_its_first_section(app
     assert "Is the child in immediate danger right now?" in page.get_data(as_text=True)
     draft = draft_row(app, draft_id)
     assert (draft.owner_id, draft.form_id, draft.status, draft.answers, draft.revision) == (
-        teacher.id, FORM, "draft", {}, 1)
+        teacher.id, FORM, "draft", from_account(teacher), 1)  # their details filled in (prefill: account.*)
 
     tasks = statuses(teacher_client.get(f"/drafts/{draft_id}").get_data(as_text=True))
     assert tasks["about-this-referral"] == "Not started"
     assert "missing" not in tasks  # no category chosen yet: its section is not listed
 
 
-def test_saving_a_section_keeps_its_answers_and_marks_it_completed(app, teacher_client):
+def test_saving_a_section_keeps_its_answers_and_marks_it_completed(app, teacher_client, teacher):
     draft_id = start_draft(teacher_client)
     response = post_section(teacher_client, draft_id, TYPE_OF_CONCERN,
                             {"categories": ["neglect"], "primary_category": "neglect"})
     assert response.status_code == 302
     assert response.headers["Location"] == f"/drafts/{draft_id}/sections/neglect"
     draft = draft_row(app, draft_id)
-    assert draft.answers == {"categories": ["neglect"], "primary_category": "neglect"}
+    assert draft.answers == {**from_account(teacher), "categories": ["neglect"], "primary_category": "neglect"}
     assert draft.visited == [TYPE_OF_CONCERN]
     tasks = statuses(teacher_client.get(f"/drafts/{draft_id}").get_data(as_text=True))
     assert tasks[TYPE_OF_CONCERN] == "Completed"

@@ -21,7 +21,7 @@ from . import model as m
 from .source import SourceDocument
 
 COMMON_KEYS = {"id", "type", "label", "hint", "show_if", "messages"}
-ANSWERABLE_KEYS = {"required", "required_if"}
+ANSWERABLE_KEYS = {"required", "required_if", "prefill"}
 KEYS_BY_TYPE: dict[str, set[str]] = {
     **{t: {"min_length", "max_length", "calculate", "autocomplete"} for t in m.TEXT_LIKE},
     "text": {"min_length", "max_length", "pattern", "calculate", "autocomplete"},
@@ -192,6 +192,7 @@ class Builder:
             max_items=_int(data.get("max_items")),
             item_label=_str(data.get("item_label")),
             autocomplete=_str(data.get("autocomplete")),
+            prefill=_prefill(data.get("prefill")),
             accept=tuple(a for a in _list(data.get("accept")) if isinstance(a, str)),
             max_size=_int(data.get("max_size")),
             messages={k: v for k, v in (data.get("messages") or {}).items() if isinstance(v, str)}
@@ -225,6 +226,26 @@ class Builder:
             self.problems.add(self.where(*path), "DEF001", f"a {ftype} field needs 'options'")
         if ftype == "repeat" and "fields" not in data:
             self.problems.add(self.where(*path), "DEF001", "a repeat field needs 'fields'")
+        self._check_prefill(data, ftype, path, in_repeat)
+
+    def _check_prefill(self, data: dict[str, Any], ftype: str, path: tuple[str | int, ...], in_repeat: bool) -> None:
+        """`prefill:` names a source that can fill this field (an unknown source is the schema's DEF004)."""
+        source = _prefill(data.get("prefill"))
+        if source is None or ftype not in KEYS_BY_TYPE or ftype == "content":
+            return  # a content field is refused 'prefill' with the other keys that do not apply to it
+        where = self.where(*path, "prefill")
+        if in_repeat:
+            self.problems.add(where, "DEF007", "'prefill' does not apply to a field inside a repeat: put it on the "
+                              "repeat, whose items are then copied whole")
+        elif ftype == "file":
+            self.problems.add(where, "DEF007", "'prefill' does not apply to a file field: uploaded files are never "
+                              "copied")
+        elif ftype not in m.PREFILL_SOURCES[source]:
+            fits = ", ".join(sorted(m.PREFILL_SOURCES[source]))
+            self.problems.add(where, "DEF007", f"'prefill: {source}' does not apply to a {ftype} field ({fits} only)")
+        elif "calculate" in data:
+            self.problems.add(where, "DEF009", "a calculated field cannot also be pre-filled: its value is worked "
+                              "out from the other answers")
 
     def _bound(self, data: dict[str, Any], key: str, ftype: str, path: tuple[str | int, ...]) -> Any:
         value = data.get(key)
@@ -558,6 +579,11 @@ def _greater(a: Any, b: Any) -> bool:
 
 def _str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
+
+
+def _prefill(value: Any) -> str | None:
+    """A known `prefill:` source, or None (anything else is the schema's to report)."""
+    return value if isinstance(value, str) and value in m.PREFILL_SOURCES else None
 
 
 def _int(value: Any) -> int | None:

@@ -27,6 +27,19 @@ CONSENT_PARTS: dict[str, str] = {
 CONSENT_METHODS = ("verbal", "written")
 FILE_PARTS: dict[str, str] = {"id": "text", "name": "text", "size": "number", "type": "text"}
 
+# Where a field's starting value may come from (`prefill:`, docs/definition-language.md, "Pre-filled
+# answers"), with the field types each source can fill: the signed-in person's account when a draft
+# is started, or, for `earlier_referral`, the same question of the person's own earlier referral
+# when they start a new referral from it.
+EARLIER_REFERRAL = "earlier_referral"
+PREFILL_SOURCES: dict[str, frozenset[str]] = {
+    "account.name": frozenset({"text", "textarea"}),
+    "account.email": frozenset({"email", "text"}),
+    "account.agency": frozenset({"text", "textarea"}),
+    "account.agency_type": frozenset({"radios", "select"}),
+    EARLIER_REFERRAL: frozenset(FIELD_TYPES - {"content", "file"}),
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Expression:
@@ -97,6 +110,7 @@ class Field:
     max_size: int | None = None
     messages: dict[str, str] = _field(default_factory=dict)
     autocomplete: str | None = None  # only for questions about the person filling in the form (WCAG 1.3.5)
+    prefill: str | None = None  # a PREFILL_SOURCES key: where the field's starting value comes from
     _values: tuple[tuple[Option, ...], frozenset[str]] | None = _field(default=None, repr=False, compare=False)
 
     @property
@@ -171,6 +185,13 @@ class Form(Definition):
 
     def top_fields(self) -> list[Field]:
         return [f for s in self.sections for f in s.fields]
+
+    def prefilled(self, source: str) -> list[Field]:
+        """The top-level fields whose starting value comes from `source` (or, ending in '.', any
+        source it begins: 'account.')."""
+        if source.endswith("."):
+            return [f for f in self.top_fields() if f.prefill is not None and f.prefill.startswith(source)]
+        return [f for f in self.top_fields() if f.prefill == source]
 
 
 @dataclass(slots=True)

@@ -81,12 +81,16 @@ def _report(doc: SourceDocument, error: ValidationError, problems: Problems) -> 
     elif validator == "enum" and path and path[-1] == "type":
         hint = _did_you_mean(str(error.instance), expected)
         problems.add(where, "DEF005", f"{dotted}: unknown field type {_value(error.instance)}{hint}")
+    elif validator == "enum" and path and path[-1] == "prefill":
+        hint = _did_you_mean(error.instance, expected) if isinstance(error.instance, str) else ""
+        problems.add(where, "DEF004", f"{dotted}: unknown source {_value(error.instance)}{hint} "
+                     f"(sources: {', '.join(map(str, expected))})")
     elif validator == "const" and path == ["kind"]:
         problems.add(where, "DEF006", f"kind: expected '{expected}'")
     elif validator is False or expected is False:
         problems.add(where, "DEF007", f"{dotted}: not allowed here")
-    elif validator == "dependentRequired":
-        problems.add(where, "DEF001", f"{dotted or 'file'}: {error.message}")
+    elif validator in ("dependentRequired", "dependencies"):
+        problems.add(where, "DEF001", f"{dotted or 'file'}: {_needs(path, error)}")
     else:
         problems.add(where, "DEF004", f"{dotted or 'file'}: {_plain(error)}")
 
@@ -113,8 +117,37 @@ def _plain(error: ValidationError) -> str:
             return "lists the same item twice"
         case "anyOf":
             return "a rule needs a `message` (with `severity`) or a `set`"
-        case _:
-            return error.message[:200]
+        case _:  # never JSON Schema's own words: they name the schema, not the definition
+            return _OTHER_WORDS.get(str(error.validator), "{value} is not allowed here").format(
+                value=value, expected=expected, shown=_value(expected))
+
+
+_OTHER_WORDS = {
+    "oneOf": "{value} does not match any of the forms it can take",
+    "const": "must be {shown}",
+    "exclusiveMinimum": "{value} must be more than {expected}",
+    "exclusiveMaximum": "{value} must be less than {expected}",
+    "maxItems": "can have at most {expected} item(s)",
+    "minProperties": "must not be empty",
+    "maxProperties": "can have at most {expected} key(s)",
+    "multipleOf": "{value} must be a multiple of {expected}",
+    "format": "{value} is not a valid {expected}",
+    "propertyNames": "has a key that is not allowed",
+}
+
+
+def _needs(path: list[Any], error: ValidationError) -> str:
+    """'a rule with a severity needs a message': the keys a present key depends on, and which is missing."""
+    instance: Any = error.instance
+    expected: Any = error.validator_value
+    present = instance if isinstance(instance, dict) else {}
+    owner = next((str(step) for step in reversed(path) if isinstance(step, str)), "")
+    noun = owner[:-1] if owner.endswith("s") else "definition" if not owner else owner
+    for key, needed in (expected.items() if isinstance(expected, dict) else []):
+        missing = [str(n) for n in (needed if isinstance(needed, list) else []) if key in present and n not in present]
+        if missing:
+            return f"a {noun.replace('_', ' ')} with a {key} needs a {' and a '.join(missing)}"
+    return f"a {noun.replace('_', ' ')} is missing a key it needs"
 
 
 def _pattern_words(pattern: str) -> str:

@@ -50,15 +50,17 @@ def open_drafts(owner: User) -> int:
                                    .where(Draft.owner_id == owner.id, Draft.status == DraftStatus.DRAFT)) or 0)
 
 
-def new_draft(owner: User, compiled: CompiledForm, publication_id: int | None) -> Draft:
-    """A new draft of `compiled` for `owner` (TooManyDrafts when they have as many as one person may)."""
+def new_draft(owner: User, compiled: CompiledForm, publication_id: int | None,
+              answers: dict[str, Any] | None = None) -> Draft:
+    """A new draft of `compiled` for `owner`, starting from `answers` (its pre-filled ones:
+    prefill.starting_answers); TooManyDrafts when they have as many as one person may."""
     most = most_drafts()
     if open_drafts(owner) >= most:
         raise TooManyDrafts(most)
     with db.transaction() as s:
         draft = Draft(owner_id=owner.id, form_id=compiled.id, form_version=compiled.version,
-                      form_hash=compiled.form.content_hash, publication_id=publication_id, answers={}, visited=[],
-                      revision=1)
+                      form_hash=compiled.form.content_hash, publication_id=publication_id, answers=dict(answers or {}),
+                      visited=[], revision=1)
         s.add(draft)
     return draft
 

@@ -13,9 +13,9 @@ from ..access import policies
 from ..access.guard import landing_for, signed_in_user
 from ..access.permissions import landing, requires
 from ..errors import Conflict
-from ..models import Attachment, Draft, DraftStatus
+from ..models import Attachment, Draft, DraftStatus, Submission
 from . import blueprint as bp
-from . import drafts
+from . import drafts, prefill
 
 
 def _for_professionals(compiled: CompiledForm) -> bool:
@@ -23,7 +23,7 @@ def _for_professionals(compiled: CompiledForm) -> bool:
     return compiled.form.audience != "front_door"
 
 
-def _offered(form_id: str) -> CompiledForm:
+def offered(form_id: str) -> CompiledForm:
     """A live form this person's agency lets them use (its definition says which)."""
     compiled = extensions.catalogue().current(form_id)
     if compiled is None or not _for_professionals(compiled):
@@ -56,20 +56,31 @@ def your_forms() -> str:
 @bp.route("/forms/<form_id>")
 @requires("refer")
 def start(form_id: str) -> str:
-    return render_template("pages/referrals/start.html", compiled=_offered(form_id))
+    return render_template("pages/referrals/start.html", compiled=offered(form_id))
 
 
 @bp.route("/forms/<form_id>/drafts", methods=["POST"])
 @requires("refer")
 def new_draft(form_id: str) -> Response:
-    compiled = _offered(form_id)
+    compiled = offered(form_id)
+    draft = start_draft(compiled)
+    if draft is None:
+        return redirect(url_for("referrals.your_forms"))
+    return redirect(url_for("referrals.section", draft_id=draft.id, section_id=compiled.form.sections[0].id))
+
+
+def start_draft(compiled: CompiledForm, earlier: Submission | None = None) -> Draft | None:
+    """A new draft of `compiled` for the signed-in person, pre-filled from their account (and from
+    `earlier`, a referral of theirs, when they start again from it); None, with a message, when
+    they already have as many forms in progress as one person may."""
+    user = signed_in_user()
     try:
-        draft = drafts.new_draft(signed_in_user(), compiled, extensions.catalogue().live)
+        return drafts.new_draft(user, compiled, extensions.catalogue().live,
+                                prefill.starting_answers(user, compiled, earlier))
     except drafts.TooManyDrafts as error:
         flash(f"You have {error.most} forms in progress, the most one person can have. Send or delete one of "
               "them, then start a new form.", "important")
-        return redirect(url_for("referrals.your_forms"))
-    return redirect(url_for("referrals.section", draft_id=draft.id, section_id=compiled.form.sections[0].id))
+        return None
 
 
 def _title(draft: Draft) -> str:

@@ -7,9 +7,10 @@ import json
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as Redirect  # what redirect() returns
 
+from fanlight.engine.definitions.model import EARLIER_REFERRAL
 from fanlight.renderers import casenote
 
-from .. import clock
+from .. import clock, extensions
 from ..access import policies
 from ..access.guard import signed_in_user
 from ..access.permissions import requires
@@ -19,6 +20,7 @@ from ..triage import decisions, history, information, workflow
 from . import blueprint as bp
 from . import drafts, journey, submissions
 from .context import DraftPage, as_sent, form_of, open_draft
+from .start import offered, start_draft
 
 MAX_WITHDRAW_REASON = 2000
 
@@ -56,7 +58,31 @@ def confirmation(submission_id: str) -> str:
     told = history.for_referrer(history.events_of(submission.id), lambda outcome: decisions.label("outcome", outcome))
     return render_template("pages/referrals/confirmation.html", submission=submission, compiled=form_of(submission),
                            history=told, asked=information.open_request(submission),
-                           may_withdraw=submission.status in ReferralStatus.open())
+                           may_withdraw=submission.status in ReferralStatus.open(),
+                           copies=_copied_questions(submission))
+
+
+def _copied_questions(submission: Submission) -> list[str]:
+    """What "Start a new referral from this one" copies (the labels of the live form's questions
+    marked `prefill: earlier_referral`); empty when the form is no longer offered to this person."""
+    live = extensions.catalogue().current(submission.form_id)
+    if live is None or live.form.audience == "front_door" or not policies.can_use_form(signed_in_user(), live.id):
+        return []
+    return [f.label for f in live.form.prefilled(EARLIER_REFERRAL)]
+
+
+@bp.route("/submissions/<submission_id>/start-again", methods=["POST"])
+@requires("refer")
+def start_again(submission_id: str) -> Redirect:
+    """A new draft of the form's live version, starting from this referral's children, household and
+    professionals (whatever the definition marks `prefill: earlier_referral`), never its concern."""
+    submission = policies.own_submission(submission_id)  # anyone else's: not found
+    compiled = offered(submission.form_id)
+    draft = start_draft(compiled, earlier=submission)
+    if draft is None:
+        return redirect(url_for("referrals.your_forms"))
+    # The task list shows no banners (yet): what was copied is seen in its sections, filled in.
+    return redirect(url_for("referrals.task_list", draft_id=draft.id), code=303)
 
 
 @bp.route("/submissions/<submission_id>/print")
