@@ -199,7 +199,7 @@ def publish_wording(app: Any, lead_id: int, reviewer_id: int, wording: str) -> f
         lead, reviewer = s.get(User, lead_id), s.get(User, reviewer_id)
         live = registry.texts_of(s, registry.live_id(s) or 0)[CFC]
         text = re.sub(r"(      - id: consent\n        type: consent\n        label: ).*\n", rf"\g<1>{wording}\n", live, count=1)
-        change = workflow.create(s, lead, f"Consent wording: {wording}")
+        change = workflow.create(s, lead, f"Consent wording: {wording}", "A benchmark's change.")
         workflow.save_item(s, change, lead, CFC, text)
         workflow.submit(s, change, lead)
         workflow.approve(s, change, reviewer)

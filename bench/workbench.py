@@ -48,7 +48,7 @@ def change_in_review(app: Any) -> int:
         live = registry.texts_of(s, registry.live_id(s) or 0)[publish.CFC]
         text = re.sub(r"(      - id: consent\n        type: consent\n        label: ).*\n",
                       r"\g<1>Have you asked the family whether they agree?\n", live, count=1)
-        change = workflow.create(s, lead, "Consent wording")
+        change = workflow.create(s, lead, "Consent wording", "A benchmark's change.")
         workflow.save_item(s, change, lead, publish.CFC, text)
         workflow.submit(s, change, lead)
         s.commit()

@@ -52,7 +52,7 @@ def test_every_definition_action_writes_exactly_one_event(app, lead, reviewer, l
     one_more("comment", lambda: action(reviewer_client, change_id, "comment", body="Looks fine."))
     one_more("approve", lambda: action(reviewer_client, change_id, "approve"))
     one_more("publish", lambda: action(reviewer_client, change_id, "publish"))
-    one_more("rollback", lambda: post(reviewer_client, "/admin/publications/1/rollback"))
+    one_more("rollback", lambda: post(reviewer_client, "/admin/publications/1/rollback", {"reason": "Calls doubled."}))
 
     rejected = start_change(lead_client, title="To be rejected")
     quick_edit(lead_client, app, rejected, CONSENT, label="Rejected wording?")
@@ -76,7 +76,8 @@ def test_every_definition_action_writes_exactly_one_event(app, lead, reviewer, l
     action(lead_client, change_id, "approve")
     action(reviewer_client, change_id, "publish")
     action(reviewer_client, withdrawn, "approve")
-    post(reviewer_client, f"/admin/publications/{live_id(app)}/rollback")
+    post(reviewer_client, f"/admin/publications/{live_id(app)}/rollback", {"reason": "Already live."})
+    post(reviewer_client, "/admin/publications/1/rollback", {"reason": " "})  # no reason given
     assert actions(app) == before
     # Each is recorded with who did it.
     with database(app) as s:
@@ -91,8 +92,9 @@ def test_the_history_pages_list_every_action_with_who_did_it(app, lead_client, r
     action(reviewer_client, change_id, "approve")
     action(reviewer_client, change_id, "publish")
     page = reviewer_client.get(f"/admin/definitions/{CFC}").get_data(as_text=True)
-    for line in ("create by Sam Lead", "edit by Sam Lead", "submit by Sam Lead", "approve by Ira Reviewer",
-                 "publish by Ira Reviewer"):
+    for line in ("Began the change, by Sam Lead",
+                 f"Edited {CFC}: changed the label of consent, by Sam Lead", "Sent for review, by Sam Lead",
+                 "Approved, by Ira Reviewer", "Published as Publication 2, by Ira Reviewer"):
         assert line in page, line
     assert re.search(r'id="live-version">2<', page)
     history = reviewer_client.get("/admin/history").get_data(as_text=True)

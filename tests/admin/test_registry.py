@@ -168,7 +168,7 @@ def test_every_submission_still_renders_on_its_own_version_after_publishes_and_a
     _, before = submitted_draft(app, teacher_client)
     published(app, lead, reviewer, {CFC: reworded(app)})
     _, after = submitted_draft(app, teacher_client)
-    in_service(app, lambda s: workflow.rollback(s, person(s, reviewer), 1))
+    in_service(app, lambda s: workflow.rollback(s, person(s, reviewer), 1, "Calls doubled."))
     for submission_id, wording, other in ((before, OLD_WORDING, NEW_WORDING), (after, NEW_WORDING, OLD_WORDING)):
         for view in ("print", "case-note.txt"):
             response = teacher_client.get(f"/submissions/{submission_id}/{view}")

@@ -68,7 +68,7 @@ def test_a_published_change_keeps_showing_what_it_published_after_later_publicat
     in_service(app, lambda s: workflow.publish(s, s.get(Change, first), person(s, reviewer)))
     rules = "rules/consent-rules.yaml"
     published(app, lead, reviewer, {rules: live_text(app, rules) + "\n# a later change\n"})
-    in_service(app, lambda s: workflow.rollback(s, person(s, reviewer), 1))
+    in_service(app, lambda s: workflow.rollback(s, person(s, reviewer), 1, "Calls doubled."))
     page = reviewer_client.get(f"/admin/changes/{first}").get_data(as_text=True)
     rows = re.findall(r'<tr class="govuk-table__row fanlight-diff-row">(.*?)</tr>', page, re.S)
     assert len(rows) == 1 and "label_changed" in rows[0] and NEW_WORDING in rows[0]

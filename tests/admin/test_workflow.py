@@ -246,7 +246,7 @@ def test_rollback_republishes_the_previous_versions_as_a_new_change_and_restores
     published(app, lead, reviewer, {CFC: reworded(app)})
     assert live_label(app) == NEW_WORDING
     before = registry_rows(app)
-    response = post(reviewer_client, "/admin/publications/1/rollback")
+    response = post(reviewer_client, "/admin/publications/1/rollback", {"reason": "Calls doubled overnight."})
     assert response.status_code == 302
     assert "Rolled back" in reviewer_client.get(response.headers["Location"]).get_data(as_text=True)
     assert live_label(app) == OLD_WORDING
@@ -263,7 +263,7 @@ def test_rollback_republishes_the_previous_versions_as_a_new_change_and_restores
     # Rolling back to what is live is refused; so is a publication that does not exist.
     for target in (3, 99):
         with pytest.raises(workflow.NotAllowed):
-            in_service(app, lambda s, target=target: workflow.rollback(s, person(s, reviewer), target))
+            in_service(app, lambda s, target=target: workflow.rollback(s, person(s, reviewer), target, "Why not?"))
     assert registry_rows(app) == after
 
 

@@ -46,8 +46,9 @@ def post(client: FlaskClient, path: str, data: dict[str, Any] | None = None) -> 
     return client.post(path, data={"csrf_token": token(client), **(data or {})})
 
 
-def start_change(client: FlaskClient, path: str = CFC, title: str = "Consent wording") -> int:
-    response = post(client, "/admin/changes", {"path": path, "title": title})
+def start_change(client: FlaskClient, path: str = CFC, title: str = "Consent wording",
+                 reason: str = "The wording generates chase-up calls.") -> int:
+    response = post(client, "/admin/changes", {"path": path, "title": title, "reason": reason})
     assert response.status_code == 302, response.status_code
     found = re.match(r"^/admin/changes/(\d+)/quick-edit\?path=", response.headers["Location"])
     assert found, response.headers["Location"]
@@ -96,6 +97,12 @@ def reword_consent(client: FlaskClient, app: Flask, wording: str = NEW_WORDING) 
 
 
 def action(client: FlaskClient, change_id: int, name: str, **data: Any) -> Any:
+    """A workflow action from the change page; sending for review gives the title and a reason, as the page asks."""
+    if name == "submit" and not data:
+        with database(client.application) as s:
+            change = s.get(Change, change_id)
+            data = {"title": change.title if change else "A change", "reason": (change.description if change else "")
+                    or "The wording generates chase-up calls."}
     return post(client, f"/admin/changes/{change_id}/{name}", data)
 
 
@@ -164,10 +171,11 @@ def person(s: Any, user: Person) -> User:
     return row
 
 
-def service_change(app: Flask, lead: Person, edits: dict[str, str], title: str = "A change") -> int:
-    """A draft change made through the service layer, with whole files as its items."""
+def service_change(app: Flask, lead: Person, edits: dict[str, str], title: str = "A change",
+                   reason: str = "A test needs it.") -> int:
+    """A draft change made through the service layer, with whole files as its items, and a reason."""
     def make(s: Any) -> int:
-        change = workflow.create(s, person(s, lead), title)
+        change = workflow.create(s, person(s, lead), title, reason)
         for path, text in edits.items():
             workflow.save_item(s, change, person(s, lead), path, text)
         return change.id

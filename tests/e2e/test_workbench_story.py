@@ -5,7 +5,10 @@ rewords it with the workbench's quick edit and submits it; an IT reviewer sees e
 changed (`label_changed`, no expression affected, how many drafts are on the old version),
 approves it (the author cannot) and publishes it; a second worker process, which nobody
 restarted, serves the new wording within a second; a referral begun before the change still
-validates on its own version and can be carried forward; a rollback restores the old wording.
+validates on its own version and can be carried forward; a rollback, confirmed on a page showing
+what it will change and why it is done, restores the old wording. The change says why (its
+title and reason, asked before review) on the review, in the change list and in the history,
+whose times carry their time zone (issue 12).
 
 The two workers are `fanlight serve` processes on one SQLite database, as two servers behind
 a load balancer would share one PostgreSQL database. axe-core checks every workbench page.
@@ -41,6 +44,9 @@ NEW_WORDING = "Have you asked the family whether they agree to this referral?"
 LEAD, REVIEWER = "lead@council.example", "reviewer@council.example"
 TEACHER, WATCHER = "teacher@demo-school.example", "watcher@demo-school.example"
 LIVE_WITHIN = 1.0  # seconds: the product's promise
+TITLE = "Clearer consent question"
+REASON = "The wording generates chase-up calls."
+ROLLBACK_REASON = "Calls to the front door doubled overnight."
 
 
 @dataclass
@@ -264,7 +270,7 @@ def test_the_overnight_consent_story(browser: Any, workers: Workers) -> None:
     with lead.page.expect_navigation():
         lead.page.get_by_role("button", name="Save").click()
     banner = _text(lead.page, "#flash-message")
-    assert banner.startswith(f"Saved “{OLD_WORDING}”") and re.search(r"Definition tests: \d+ passed, 0 failed", banner)
+    assert banner.startswith(f"Saved “{NEW_WORDING}”") and re.search(r"Definition tests: \d+ passed, 0 failed", banner)
     assert re.search(r"Definition tests: \d+ passed, 0 failed", _text(lead.page, "#checks-summary"))
     lead.check("quick edit: saved, with the definition tests")
 
@@ -280,16 +286,28 @@ def test_the_overnight_consent_story(browser: Any, workers: Workers) -> None:
     assert NEW_WORDING in area.input_value()
     area.press("Control+End")
     area.press_sequentially("\nrulesets: [no-such-ruleset]\n", delay=5)
-    lead.page.wait_for_function("() => /problem\\(s\\)/.test(document.querySelector('#problems').textContent)")
+    lead.page.wait_for_function("() => /\\d+ problem/.test(document.querySelector('#problems').textContent)")
     assert "Line " in _text(lead.page, "#problems")
+    # The checks beside it agree: they never say all checks pass beside a problem.
+    lead.page.wait_for_function("() => /typing/.test(document.querySelector('#checks-summary').textContent)")
+    assert "All checks pass" not in _text(lead.page, "#checks")
     lead.check("YAML editor, with problems found as you type")
     lead.page.locator("#problems a[data-line]").first.click()
     assert lead.page.evaluate("() => document.activeElement.id") == "text"
     lead.page.goto(change_url)
     lead.check("change, draft")
+    # Sending it for review asks what the change is and why: the title is suggested, the reason required.
+    assert "label of consent" in lead.page.locator("#title").input_value()
+    lead.page.fill("#title", TITLE)
+    with lead.page.expect_navigation():
+        lead.page.get_by_role("button", name="Submit for review").click()
+    assert "Say why this change is needed" in _text(lead.page, ".govuk-error-summary")
+    lead.check("change, draft, sent without a reason")
+    lead.page.fill("#reason", REASON)
     with lead.page.expect_navigation():
         lead.page.get_by_role("button", name="Submit for review").click()
     assert _text(lead.page, "#change-state") == "In review"
+    assert _text(lead.page, "#change-reason") == REASON
 
     # Signed in as the author, the lead cannot approve: no button, and a forged request is refused.
     assert lead.page.get_by_role("button", name="Approve").count() == 0
@@ -305,8 +323,11 @@ def test_the_overnight_consent_story(browser: Any, workers: Workers) -> None:
     reviewer = Person(browser, first, REVIEWER)
     assert reviewer.page.url.endswith("/admin/")
     reviewer.check("workbench, IT reviewer")
+    changes = _text(reviewer.page, "main")
+    assert TITLE in changes and REASON in changes
     with reviewer.page.expect_navigation():
-        reviewer.page.get_by_role("link", name="Change forms/cause-for-concern.yaml").click()
+        reviewer.page.get_by_role("link", name=TITLE).click()
+    assert _text(reviewer.page, "h1") == TITLE and _text(reviewer.page, "#change-reason") == REASON
     rows = reviewer.page.locator("tr.fanlight-diff-row")
     assert rows.count() == 1
     assert _text(reviewer.page, "tr.fanlight-diff-row .fanlight-diff-kind") == "label_changed"
@@ -341,6 +362,10 @@ def test_the_overnight_consent_story(browser: Any, workers: Workers) -> None:
     assert _text(reviewer.page, "#live-version") == "2"
     reviewer.check("a definition's versions and history")
     reviewer.page.goto(f"{first}/admin/history")
+    history = _text(reviewer.page, "main")
+    assert re.search(r"\d{1,2} \w+ 20\d\d at \d{1,2}:\d\d(am|pm) (GMT|BST)", history), history[:300]
+    assert TITLE in history and REASON in history and "changed the label of consent" in history
+    assert "Published as Publication 2" in history
     reviewer.check("history")
 
     # The teacher's referral, begun before, is still on version 1: it shows and checks that version.
@@ -362,10 +387,24 @@ def test_the_overnight_consent_story(browser: Any, workers: Workers) -> None:
     assert NEW_WORDING in teacher.page.content()
     assert teacher.page.locator("input[name=parents_informed][value=yes]").is_checked()
 
-    # Roll back: the old wording is served again, everywhere, within a second.
+    # Roll back: confirmed on a page showing what it will change, with a reason; then the old
+    # wording is served again, everywhere, within a second.
     reviewer.page.goto(f"{first}/admin/")
-    with reviewer.page.expect_response(lambda r: r.url.endswith("/admin/publications/1/rollback")) as rolled:
-        reviewer.page.get_by_role("button", name="Roll back to this publication (1)").click()
+    with reviewer.page.expect_navigation():
+        reviewer.page.get_by_role("link", name="Roll back to this publication (1)").click()
+    assert _text(reviewer.page, "h1") == "Roll back to Publication 1?"
+    assert _text(reviewer.page, "tr.fanlight-diff-row .fanlight-diff-kind") == "label_changed"
+    assert "changed the label of consent" in _text(reviewer.page, "#rollback-summary")
+    reviewer.check("rollback, confirmation")
+    with reviewer.page.expect_navigation():
+        reviewer.page.get_by_role("button", name="Roll back to Publication 1").click()
+    assert "Say why you are rolling back" in _text(reviewer.page, ".govuk-error-summary")
+    assert watcher.consent_question() == NEW_WORDING  # nothing was rolled back
+    reviewer.check("rollback, without a reason")
+    reviewer.page.fill("#reason", ROLLBACK_REASON)
+    with reviewer.page.expect_response(lambda r: r.url.endswith("/admin/publications/1/rollback")
+                                       and r.request.method == "POST") as rolled:
+        reviewer.page.get_by_role("button", name="Roll back to Publication 1").click()
     assert rolled.value.status == 302
     since = time.monotonic()
     back_after = watcher.seconds_until(OLD_WORDING, since)
@@ -373,8 +412,11 @@ def test_the_overnight_consent_story(browser: Any, workers: Workers) -> None:
     assert back_after < LIVE_WITHIN, f"{back_after:.3f} s"
     reviewer.page.wait_for_url("**/admin/")
     assert "Rolled back" in _text(reviewer.page, "#flash-message")
+    publications = _text(reviewer.page, "#publications")
+    assert "Publication 3 (live)" in publications and "published by Ira Reviewer" in publications
+    assert ROLLBACK_REASON in publications
     reviewer.check("workbench after a rollback")
 
     for person in (lead, reviewer, teacher):
         person.close()
-    assert len(lead.checked) + len(reviewer.checked) >= 14
+    assert len(lead.checked) + len(reviewer.checked) >= 17

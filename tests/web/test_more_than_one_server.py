@@ -179,7 +179,8 @@ def test_a_publication_made_through_one_server_is_served_by_the_other_within_a_s
     start = f"{two.url}/forms/cause-for-concern"
     assert "Cause for concern" in teacher.get(start).text and new_title not in teacher.get(start).text
 
-    created = lead.post(f"{one.url}/admin/changes", {"path": CFC, "title": "A clearer title"}, token_from=f"{one.url}/admin/")
+    created = lead.post(f"{one.url}/admin/changes", {"path": CFC, "title": "A clearer title",
+                                                       "reason": "The old title confuses referrers."}, token_from=f"{one.url}/admin/")
     change_id = re.match(r"^/admin/changes/(\d+)/", created.headers["Location"]).group(1)
     change = f"{one.url}/admin/changes/{change_id}"
     text = (DEFINITIONS / CFC).read_text().replace("title: Cause for concern\n", f"title: {new_title}\n", 1)

@@ -60,6 +60,19 @@ def build(s: Session, change: Change, checks: Checks) -> Review:
     return Review(semantic, files, references(before, after, semantic), _drafts(s, affected_forms(before, after, semantic)))
 
 
+def between(before_texts: dict[str, str], after_texts: dict[str, str], old: str = "live",
+            new: str = "proposed") -> tuple[list[DiffChange], list[FileDiff]]:
+    """What serving `after_texts` instead of `before_texts` would change: its semantic diff and line diffs."""
+    before, after = compiled_set(before_texts), compiled_set(after_texts)
+    semantic = (_DIFFS.get((before, after), lambda: diff_definitions(before, after))
+                if not before.problems and not after.problems else [])
+    files = [FileDiff(path, list(difflib.unified_diff(before_texts.get(path, "").splitlines(),
+                                                      after_texts.get(path, "").splitlines(),
+                                                      f"{old}/{path}", f"{new}/{path}", lineterm="", n=2)))
+             for path in sorted(set(before_texts) | set(after_texts)) if before_texts.get(path) != after_texts.get(path)]
+    return semantic, files
+
+
 def _line_diff(old: str, new: str, path: str) -> list[str]:
     return list(difflib.unified_diff(old.splitlines(), new.splitlines(), f"live/{path}", f"proposed/{path}", lineterm="", n=2))
 

@@ -14,8 +14,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from fanlight.admin import wording
 from fanlight.admin.set_cache import SetCache
 from fanlight.engine import DefinitionSet
+from fanlight.engine.diff import diff_definitions
 from fanlight.engine.problems import Problem
 from fanlight.engine.testing import ScenarioResult, run_suites
 from fanlight.web import clock
@@ -134,6 +136,16 @@ def create(s: Session, author: User, title: str, description: str = "") -> Chang
     return change
 
 
+def describe(s: Session, change: Change, author: User, title: str, reason: str) -> None:
+    """The author says what the change is (its title) and why it is needed (its reason)."""
+    ensure_editable(change, author)
+    if not title.strip():
+        raise NotAllowed("Enter a title for the change.")
+    change.title, change.description = title.strip()[:200], reason.strip()[:5000]
+    change.updated_at = clock.now()
+    _event(s, author, "describe", change, title=change.title, reason=change.description)
+
+
 def ensure_editable(change: Change, author: User) -> None:
     """Refuse unless `author` may edit this change now (before any work is done on an edit)."""
     _require(author, "edit_definitions", "edit definitions")
@@ -149,13 +161,29 @@ def save_item(s: Session, change: Change, author: User, path: str, text: str) ->
         raise NotAllowed("A definition file's name must be a relative path ending .yaml.")
     if len(text) > MAX_TEXT:
         raise NotAllowed(f"A definition file can be at most {MAX_TEXT:,} characters long.")
+    before = proposed_texts(s, change)
+    after = dict(before)
+    if text.strip():
+        after[path] = text
+    else:
+        after.pop(path, None)
     item = s.scalar(select(ChangeItem).where(ChangeItem.change_id == change.id, ChangeItem.path == path))
     if item is None:
         s.add(ChangeItem(change_id=change.id, path=path, content=text))
     else:
         item.content = text
     change.updated_at = clock.now()
-    _event(s, author, "edit", change, path=path)
+    _event(s, author, "edit", change, path=path, summary=what_changed(before, after))
+
+
+def what_changed(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    """The semantic diff between two sets, summed up for people (["changed the label of consent"])."""
+    old, new = compiled_set(before), compiled_set(after)
+    if new.problems:
+        return [f"edited the YAML, leaving {wording.count(len(new.problems), 'problem')}: what it changes shows once they are fixed"]
+    if old.problems:
+        return ["fixed the definitions' problems"]
+    return wording.summary(diff_definitions(old, new)) or ["changed only the layout or comments of the file"]
 
 
 def _safe_path(path: str) -> bool:
@@ -172,6 +200,8 @@ def submit(s: Session, change: Change, author: User) -> Checks:
         raise NotAllowed("Only a draft can be submitted for review.")
     if not items_of(s, change):
         raise NotAllowed("The change has no edits yet.")
+    if not change.title.strip() or not change.description.strip():
+        raise NotAllowed("Say why this change is needed before sending it for review.")
     checks = check(s, change)
     if checks.problems:
         raise NotAllowed(f"The definitions have {len(checks.problems)} problem(s). Fix them before review.")
@@ -252,12 +282,25 @@ def publish(s: Session, change: Change, reviewer: User) -> int:
         raise NotAllowed(f"Publishing is refused: the definitions have {len(checks.problems)} problem(s).")
     if checks.failing_tests:
         raise NotAllowed(f"Publishing is refused: {len(checks.failing_tests)} definition test(s) fail.")
-    publication = registry.publish_texts(s, proposed_texts(s, change), change_id=change.id, user_id=reviewer.id,
-                                         note=change.title)
+    target = rollback_target(s, change)
+    if target is not None:  # a rollback a second reviewer publishes: the very versions that were live then
+        publication = registry.publish_versions(s, list(target.version_ids), change_id=change.id,
+                                                user_id=reviewer.id, note=change.title)
+    else:
+        publication = registry.publish_texts(s, proposed_texts(s, change), change_id=change.id, user_id=reviewer.id,
+                                             note=change.title)
     _move(s, change, ChangeState.PUBLISHED, "Only an approved change can be published.",
           publication_id=publication.id)
-    _event(s, reviewer, "publish", change, publication=publication.id)
+    _event(s, reviewer, "publish", change, publication=publication.id, title=change.title, reason=change.description,
+           **({"to_publication": target.id} if target is not None else {}))
     return publication.id
+
+
+def rollback_target(s: Session, change: Change) -> Publication | None:
+    """The publication a change asking for a rollback (request_rollback) would serve again; None for other changes."""
+    detail = s.scalar(select(DefinitionEvent.detail).where(DefinitionEvent.change_id == change.id,
+                                                          DefinitionEvent.action == "request_rollback"))
+    return s.get(Publication, int(detail["to_publication"])) if detail else None
 
 
 def stale_paths(s: Session, change: Change) -> list[str]:
@@ -269,13 +312,42 @@ def stale_paths(s: Session, change: Change) -> list[str]:
     return sorted(path for path in items_of(s, change) if base.get(path) != live.get(path))
 
 
-def rollback(s: Session, reviewer: User, to_publication: int) -> int:
+def rollback(s: Session, reviewer: User, to_publication: int, reason: str) -> int:
     """Republish an earlier publication's versions, exactly, as a new change and publication.
 
     The new publication points at the very versions that were live then (same version
     numbers, same content hashes), so what goes live is what was reviewed and published
-    before, byte for byte.
+    before, byte for byte. Like any publication it says who published it and why.
     """
+    change, texts, current = _rollback_change(s, reviewer, to_publication, reason, ChangeState.PUBLISHED)
+    change.reviewer_id = reviewer.id
+    target = s.get(Publication, to_publication)
+    assert target is not None  # _rollback_change refused otherwise
+    publication = registry.publish_versions(s, list(target.version_ids), change_id=change.id, user_id=reviewer.id,
+                                            note=change.title)
+    change.publication_id = publication.id
+    _event(s, reviewer, "rollback", change, to_publication=to_publication, publication=publication.id,
+           reason=change.description, summary=what_changed(current, texts))
+    return publication.id
+
+
+def request_rollback(s: Session, reviewer: User, to_publication: int, reason: str) -> Change:
+    """Where a council requires a second person for a rollback: the rollback becomes a change in
+    review, which another IT reviewer approves and publishes (publishing it republishes the very
+    versions of `to_publication`)."""
+    change, texts, current = _rollback_change(s, reviewer, to_publication, reason, ChangeState.IN_REVIEW)
+    _event(s, reviewer, "request_rollback", change, to_publication=to_publication, reason=change.description,
+           summary=what_changed(current, texts))
+    return change
+
+
+def rollback_texts(s: Session, to_publication: int) -> tuple[dict[str, str], dict[str, str]]:
+    """(what is live now, what rolling back to `to_publication` would serve)."""
+    return registry.texts_of(s, registry.live_id(s) or 0), registry.texts_of(s, to_publication)
+
+
+def _rollback_change(s: Session, reviewer: User, to_publication: int, reason: str,
+                     state: ChangeState) -> tuple[Change, dict[str, str], dict[str, str]]:
     _require(reviewer, "review_definitions", "roll back definitions")
     registry.publish_lock(s)
     target = s.get(Publication, to_publication)
@@ -288,20 +360,19 @@ def rollback(s: Session, reviewer: User, to_publication: int) -> int:
     problems = compiled_set(texts).problems
     if problems:
         raise NotAllowed(f"Publication {to_publication} cannot be served again: its definitions have "
-                         f"{len(problems)} problem(s) with this version of Fanlight.")
-    change = Change(title=f"Roll back to publication {to_publication}", author_id=reviewer.id,
-                    base_publication_id=live, reviewer_id=reviewer.id, state=ChangeState.PUBLISHED)
+                         f"{wording.count(len(problems), 'problem')} with this version of Fanlight.")
+    if not reason.strip():
+        raise NotAllowed("Say why you are rolling back.")
+    change = Change(title=f"Roll back to publication {to_publication}", description=reason.strip()[:5000],
+                    author_id=reviewer.id, base_publication_id=live, state=state)
     s.add(change)
     s.flush()
     current = registry.texts_of(s, live or 0)
     for path in sorted(set(texts) | set(current)):
         if texts.get(path) != current.get(path):
             s.add(ChangeItem(change_id=change.id, path=path, content=texts.get(path, "")))
-    publication = registry.publish_versions(s, list(target.version_ids), change_id=change.id, user_id=reviewer.id,
-                                            note=change.title)
-    change.publication_id = publication.id
-    _event(s, reviewer, "rollback", change, to_publication=to_publication, publication=publication.id)
-    return publication.id
+    s.flush()
+    return change, texts, current
 
 
 def import_folder(s: Session, author: User, texts: dict[str, str], title: str) -> Change | None:
@@ -324,7 +395,7 @@ def import_folder(s: Session, author: User, texts: dict[str, str], title: str) -
     if not differing:
         return None
     change = Change(title=title.strip()[:200] or "Imported definitions", author_id=author.id,
-                    base_publication_id=registry.live_id(s))
+                    description="Imported from a folder of definitions.", base_publication_id=registry.live_id(s))
     s.add(change)
     s.flush()
     for path, text in sorted(differing.items()):

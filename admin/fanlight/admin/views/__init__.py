@@ -12,7 +12,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from fanlight.admin import workflow
+from fanlight.admin import wording, workflow
 from fanlight.engine import DefinitionSet
 from fanlight.engine.problems import Problem
 from fanlight.web import db
@@ -33,7 +33,29 @@ def _workbench() -> dict[str, Any]:
     user = current_user()
     role = user.role if user is not None else ""
     return {"ChangeState": ChangeState, "may_edit": allowed(role, "edit_definitions"),
-            "may_review": allowed(role, "review_definitions")}
+            "may_review": allowed(role, "review_definitions"), "at": wording.at, "count": wording.count,
+            "event_words": event_words}
+
+
+EVENT_WORDS = {"create": "Began the change", "edit": "Edited", "describe": "Gave the title and reason",
+               "submit": "Sent for review", "comment": "Commented", "approve": "Approved", "reject": "Rejected",
+               "withdraw": "Withdrew the change", "return_to_draft": "Returned to draft", "publish": "Published",
+               "rollback": "Rolled back", "request_rollback": "Asked for a rollback", "import": "Imported a folder"}
+
+
+def event_words(action: str, detail: dict[str, Any] | None) -> str:
+    """One line of history for people: 'Edited forms/x.yaml: changed the label of consent'."""
+    detail = detail or {}
+    words = EVENT_WORDS.get(action, action.replace("_", " ").capitalize())
+    if action == "edit" and detail.get("path"):
+        words += f" {detail['path']}"
+    if action in ("publish", "rollback") and detail.get("publication"):
+        words += f" as Publication {detail['publication']}"
+    if detail.get("to_publication"):
+        words += f", serving the definitions of Publication {detail['to_publication']} again"
+    if detail.get("summary"):
+        words += ": " + "; ".join(str(x) for x in detail["summary"])
+    return words
 
 
 def find_change(change_id: int) -> Change:
@@ -77,7 +99,7 @@ def problems_for(s: Session, item: Change, path: str, text: str) -> tuple[Defini
 
 def tests_summary(loaded: DefinitionSet, problems: list[Problem]) -> str:
     if problems:
-        return f"{len(problems)} problem(s): the definition tests run once they are fixed."
+        return f"{wording.count(len(problems), 'problem')}: the definition tests run once they are fixed."
     results = workflow.results_of(loaded)
     failed = sum(1 for r in results if not r.passed)
     return f"Definition tests: {len(results) - failed} passed, {failed} failed."

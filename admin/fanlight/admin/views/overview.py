@@ -39,8 +39,14 @@ def index() -> str:
     closed = list(s.scalars(select(Change).where(Change.state.not_in(workflow.OPEN)).order_by(Change.updated_at.desc()).limit(20)))
     publications = list(s.scalars(select(Publication).order_by(Publication.id.desc()).limit(10)))
     return render_template("admin/index.html", versions=versions, open_changes=open_changes, closed=closed,
-                           publications=publications, live=live,
-                           users=_names_of({x for c in open_changes + closed for x in (c.author_id, c.reviewer_id)}))
+                           publications=publications, live=live, published_changes=_changes_of({p.change_id for p in publications}),
+                           users=_names_of({x for c in open_changes + closed for x in (c.author_id, c.reviewer_id)}
+                                           | {p.published_by for p in publications}))
+
+
+def _changes_of(ids: set[int | None]) -> dict[int, Change]:
+    wanted = {i for i in ids if i}
+    return {c.id: c for c in db.session().scalars(select(Change).where(Change.id.in_(wanted)))} if wanted else {}
 
 
 def _names_of(ids: set[int | None]) -> dict[int, str]:
@@ -64,8 +70,10 @@ def definition(path: str) -> str:
     open_changes = list(s.scalars(select(Change).where(Change.id.in_(touching), Change.state.in_(workflow.OPEN))
                                   .order_by(Change.id))) if touching else []
     titles = {c.id: c.title for c in s.scalars(select(Change).where(Change.id.in_(change_ids)))} if change_ids else {}
+    changes = _changes_of({r.change_id for r in rows})
     return render_template("admin/definition.html", path=path, versions=rows, live=live, events=events,
-                           actors=_names_of({e.actor_id for e in events}), open_changes=open_changes, titles=titles)
+                           actors=_names_of({e.actor_id for e in events}), open_changes=open_changes, titles=titles,
+                           version_changes=changes)
 
 
 @bp.route("/history")
@@ -73,4 +81,5 @@ def definition(path: str) -> str:
 def history() -> str:
     s = db.session()
     events = list(s.scalars(select(DefinitionEvent).order_by(DefinitionEvent.at.desc(), DefinitionEvent.id.desc()).limit(200)))
-    return render_template("admin/history.html", events=events, actors=_names_of({e.actor_id for e in events}))
+    return render_template("admin/history.html", events=events, actors=_names_of({e.actor_id for e in events}),
+                           changes=_changes_of({e.change_id for e in events}))

@@ -82,8 +82,16 @@ def quick_edit(change_id: int) -> Page:
     except workflow.NotAllowed as error:
         return refused(error, item)
     s.commit()
-    flash(f"Saved “{target.title}” in {path}. {tests_summary(loaded, [])}", "success")
+    flash(f"Saved “{_new_title(text, target)}” in {path}. {tests_summary(loaded, [])}", "success")
     return redirect(url_for("workbench.quick_edit_list", change_id=item.id, path=path))
+
+
+def _new_title(text: str, target: Target) -> str:
+    """What the saved item is called now (a reworded question: its new wording)."""
+    try:
+        return Document.parse(text).target(target.node).title or target.node
+    except QuickEditError:
+        return target.title
 
 
 def _written(s: Session, item: Change, path: str, document: Document, target: Target,
