@@ -248,6 +248,7 @@ class Tour:
         self.check(page, "signed out")
         self.admin_pages()
         self.front_door_pages()
+        self.dashboard_pages()
 
     def admin_pages(self) -> None:
         """Managing users, where this build has it."""
@@ -333,6 +334,22 @@ class Tour:
         self.check(page, "a referral, information received")
         if self.server.has("census.readiness"):
             self.visit("/census/readiness", "census readiness")
+        self.sign_out()
+
+    def dashboard_pages(self) -> None:
+        """The managers' dashboards, where this build has them: this week (with the tour's referral in
+        it), the council's year, a custom period's error state, and a figure drilled down to its list."""
+        if not self.server.has("dashboards.index"):
+            return
+        page = self.page
+        self.sign_in(self.server.create_user("manager-" + self.email, name="Ann Manager", role="manager"))
+        self.visit("/dashboards/", "dashboards, this week")
+        self.visit("/dashboards/?period=year", "dashboards, this year")
+        self.visit("/dashboards/?period=custom&from=2026-12-31&to=2026-01-01", "dashboards, a period that is not one")
+        assert page.locator(".govuk-error-summary").count() == 1
+        page.goto(self.base + "/dashboards/")
+        self.submit(page.locator("#figure-received"))
+        self.check(page, "the holding area, drilled down from a dashboard figure")
         self.sign_out()
 
     def information_pages(self) -> None:

@@ -37,7 +37,7 @@ API = "api."
 # until it is taught what a real value is.
 ARGUMENTS = {"form_id", "draft_id", "section_id", "field_id", "attachment_id", "submission_id", "thresholds_id",
              "level", "filename", "change_id", "publication_id", "path", "user_id", "token", "asset", "reference",
-             "client_id", "delivery_id"}
+             "client_id", "delivery_id", "table"}
 PRIVATE_RECORDS = {"draft_id", "submission_id", "attachment_id"}
 # The front door's routes (a referral by its reference) are refused by role to anyone without
 # `triage` (a 403, audited, before any record is looked at): not a professional's own records.
@@ -94,6 +94,7 @@ def ids_for(draft_id: str, submission_id: str, attachment_id: str, **more: Any) 
         # user management: account 1 is whoever was made first; an emailed link that is not one
         "user_id": 1, "token": "not-a-real-token", "client_id": 1,  # an API client: the first, if any
         "delivery_id": 1,  # a delivery to the case system: the first, if any
+        "table": "received",  # a dashboard's table (its CSV export)
         # a referral at the front door: one that does not exist unless the caller names a real one
         "reference": "FL-2222-2222", **more,
     }

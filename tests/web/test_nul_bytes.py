@@ -34,7 +34,8 @@ from tests.support.routes import routes
 
 NUL = "\x00"
 # Who walks each route: someone whose role may use it (the request must reach the view).
-WALKER = {"refer": "professional", "account": "professional", "triage": "manager", "workbench": "service_lead",
+WALKER = {"refer": "professional", "account": "professional", "triage": "manager", "dashboards": "manager",
+          "export": "manager", "workbench": "service_lead",
           "edit_definitions": "service_lead", "review_definitions": "it_reviewer", "manage_users": "administrator",
           PUBLIC: "nobody"}
 TOKEN_PAGE = {"professional": "/your-forms", "manager": "/front-door/", "service_lead": "/admin/", "it_reviewer": "/admin/",
@@ -42,7 +43,9 @@ TOKEN_PAGE = {"professional": "/your-forms", "manager": "/front-door/", "service
 # Every name a view of the app reads from a form or a query string, each with a NUL in it.
 QUERY = "&".join(f"{name}=a%00b" for name in (
     "q", "role", "status", "page", "next", "reason", "path", "node", "return", "check", "saved", "token",
-    "rag", "category", "agency", "owner", "due", "sort"))
+    "rag", "category", "agency", "owner", "due", "sort", "period", "from", "to", "outcome", "source",
+    "referrer_level", "suggested_level", "applied_level", "decided", "asked", "re_referral", "conversion",
+    "escalation", "free_text"))
 
 
 def poisoned(token: str, revision: int) -> list[tuple[str, str]]:

@@ -25,6 +25,7 @@ from .accounts import register as register_accounts
 from .api import register as register_api
 from .census import register as register_census
 from .config import UnsafeProduction, default_config, production_problems
+from .dashboards import register as register_dashboards
 from .definitions.catalogue import Catalogue
 from .files import uploads
 from .referrals import register as register_referrals
@@ -93,6 +94,7 @@ def create_app(config: dict[str, Any] | None = None, *, clock_: clock.Clock | No
     register_accounts(app)
     register_referrals(app)
     register_triage(app)
+    register_dashboards(app)
     register_api(app)
     register_census(app)
     app.register_blueprint(guidance.bp)

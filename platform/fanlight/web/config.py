@@ -91,6 +91,11 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "FANLIGHT_DELIVERY_TIMEOUT_SECONDS": _float("FANLIGHT_DELIVERY_TIMEOUT_SECONDS", 30.0),
         # A worker that has held a delivery this long has died: it is due again. Longer than the timeout.
         "FANLIGHT_DELIVERY_LEASE_SECONDS": _float("FANLIGHT_DELIVERY_LEASE_SECONDS", 120.0),
+        # The dashboards' queries (not the holding area's) read through a second engine on this URL,
+        # a PostgreSQL read replica, so reporting never slows the front door; unset: the primary.
+        "FANLIGHT_REPORTING_DATABASE_URL": os.environ.get("FANLIGHT_REPORTING_DATABASE_URL", "").strip(),
+        # The dashboards' target for decisions within one working day of receipt, in per cent.
+        "FANLIGHT_DECISION_TARGET_PERCENT": _int("FANLIGHT_DECISION_TARGET_PERCENT", 95),
         "FANLIGHT_COUNCIL_NAME": os.environ.get("FANLIGHT_COUNCIL_NAME", "Fanlight County Council"),
         "FANLIGHT_FRONT_DOOR_PHONE": os.environ.get("FANLIGHT_FRONT_DOOR_PHONE", "01234 567890"),
     }

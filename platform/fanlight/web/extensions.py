@@ -20,6 +20,8 @@ SESSIONS = "fanlight.db_sessions"
 LIMITER = "fanlight.limiter"
 SCANNER = "fanlight.scanner"
 ATTACHMENT_STORE = "fanlight.attachment_store"
+REPORTING_ENGINE = "fanlight.reporting_engine"  # FANLIGHT_REPORTING_DATABASE_URL's (dashboards.reporting)
+REPORTING_SESSIONS = "fanlight.reporting_sessions"
 
 
 def catalogue(app: Flask | None = None) -> Catalogue:
@@ -29,6 +31,12 @@ def catalogue(app: Flask | None = None) -> Catalogue:
 
 def db_engine(app: Flask | None = None) -> Engine:
     found: Engine = (app or current_app).extensions[DB_ENGINE]
+    return found
+
+
+def reporting_engine(app: Flask | None = None) -> Engine | None:
+    """The reporting replica's engine, or None: the dashboards read the primary."""
+    found: Engine | None = (app or current_app).extensions.get(REPORTING_ENGINE)
     return found
 
 

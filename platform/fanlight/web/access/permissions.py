@@ -10,11 +10,13 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 # `account` is every signed-in person's: their own account page, keeping their session alive
-# and saving answers held when their session ended.
+# and saving answers held when their session ended. `dashboards` is reading the managers'
+# dashboards (officers read them too); `export` is downloading a dashboard's table or a list of
+# referrals as CSV (managers only: an export leaves the system, so it is audited and kept narrow).
 ROLES: dict[str, frozenset[str]] = {
     "professional": frozenset({"account", "refer"}),
-    "front_door_officer": frozenset({"account", "refer", "triage"}),
-    "manager": frozenset({"account", "refer", "triage", "dashboards"}),
+    "front_door_officer": frozenset({"account", "refer", "triage", "dashboards"}),
+    "manager": frozenset({"account", "refer", "triage", "dashboards", "export"}),
     "service_lead": frozenset({"account", "refer", "edit_definitions", "workbench"}),
     "it_reviewer": frozenset({"account", "review_definitions", "workbench"}),
     "administrator": frozenset({"account", "manage_users"}),

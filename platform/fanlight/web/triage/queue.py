@@ -51,6 +51,13 @@ LEVELS = ("1", "2", "3", "4")
 DECIDED = ("yes", "no", "in_time", "late")  # decided at all, not yet, within its due time, after it
 YES_NO = ("yes", "no")
 MAX_PERIOD_DAYS = 366 * 5
+OPEN = "open"  # status=open: any state in which a decision is still owed (ReferralStatus.open())
+# Where the decisions went, as the dashboards' conversion counts them: each a set of outcomes.
+CONVERSIONS: dict[str, tuple[str, ...]] = {
+    "social_care": ("cin_s17", "strategy_s47"), "early_help": ("early_help",),
+    "advice": ("information_advice", "signpost_universal"), "nfa": ("nfa",), "transferred": ("transferred",)}
+# The level the referrer chose against the level the front door applied (both known).
+ESCALATIONS = ("compared", "agreed", "over", "under")
 
 
 @dataclass(frozen=True)
@@ -140,6 +147,8 @@ class QueueFilter:
     decided: str | None = None  # DECIDED
     asked: str | None = None  # the front door asked for more information: "yes" or "no"
     re_referral: str | None = None  # "yes" or "no"
+    conversion: str | None = None  # CONVERSIONS: the outcome is one of a group's
+    escalation: str | None = None  # ESCALATIONS: referrer's level against the applied one
     sort: str = "received"
     page: int = 1
     choices: Choices = field(default_factory=Choices, compare=False, repr=False)
@@ -153,10 +162,10 @@ class QueueFilter:
 
         return cls(
             user_id=user_id,
-            status=_one_of(arg("status"), [s.value for s in ReferralStatus]),
+            status=_one_of(arg("status"), [*(s.value for s in ReferralStatus), OPEN]),
             rag=_one_of(arg("rag"), [*(r.value for r in Rag), UNRATED]),
             category=_one_of(arg("category"), [v for v, _ in choices.categories]),
-            agency=_one_of(arg("agency"), [v for v, _ in choices.agencies]),
+            agency=_one_of(arg("agency"), [*(v for v, _ in choices.agencies), UNRATED]),
             owner=_one_of(arg("owner"), [*OWNERS, *(v for v, _ in choices.staff)]),
             due=_one_of(arg("due"), DUE),
             search=" ".join((arg("q") or "").split())[:MAX_SEARCH],
@@ -188,7 +197,9 @@ class QueueFilter:
                     ("level_applied", "Level applied", LEVEL_WORDS),
                     ("decided", "Decision", DECIDED_WORDS),
                     ("asked", "Asked the referrer for more information", YES_NO_WORDS),
-                    ("re_referral", "Re-referral within 12 months", YES_NO_WORDS))
+                    ("re_referral", "Re-referral within 12 months", YES_NO_WORDS),
+                    ("conversion", "Went to", CONVERSION_WORDS),
+                    ("escalation", "Referrer's level against the level applied", ESCALATION_WORDS))
         for name, title, words in labelled:
             value = getattr(self, name)
             if value:
@@ -201,7 +212,8 @@ class QueueFilter:
                 "to": self.received_to.isoformat() if self.received_to else None,
                 "outcome": self.outcome, "source": self.source, "referrer_level": self.level_referrer,
                 "suggested_level": self.level_suggested, "applied_level": self.level_applied,
-                "decided": self.decided, "asked": self.asked, "re_referral": self.re_referral}
+                "decided": self.decided, "asked": self.asked, "re_referral": self.re_referral,
+                "conversion": self.conversion, "escalation": self.escalation}
 
     @property
     def filtered(self) -> bool:
@@ -210,14 +222,17 @@ class QueueFilter:
     def where(self, now: datetime.datetime) -> list[Any]:
         """The conditions, in SQL."""
         conditions: list[Any] = []
-        if self.status:
+        if self.status == OPEN:
+            conditions.append(Submission.status.in_(ReferralStatus.open()))
+        elif self.status:
             conditions.append(Submission.status == self.status)
         if self.rag:
             conditions.append(Submission.rag.is_(None) if self.rag == UNRATED else Submission.rag == self.rag)
         if self.category:
             conditions.append(_has_category(self.category))
         if self.agency:
-            conditions.append(Submission.agency_id == self.agency)
+            conditions.append(Submission.agency_id.is_(None) if self.agency == UNRATED
+                              else Submission.agency_id == self.agency)
         if self.owner == "mine":
             conditions.append(Submission.assignee_id == self.user_id)
         elif self.owner == "unassigned":
@@ -244,7 +259,8 @@ class QueueFilter:
         if self.outcome:
             conditions.append(Submission.outcome == self.outcome)
         if self.source:
-            conditions.append(Submission.cin_referral_source == self.source)
+            conditions.append(Submission.cin_referral_source.is_(None) if self.source == UNRATED
+                              else Submission.cin_referral_source == self.source)
         for column, level in ((Submission.level_referrer, self.level_referrer),
                               (Submission.level_suggested, self.level_suggested),
                               (Submission.level_applied, self.level_applied)):
@@ -256,6 +272,10 @@ class QueueFilter:
             conditions.append(Submission.information_requested.is_(self.asked == "yes"))
         if self.re_referral:
             conditions.append(Submission.re_referral.is_(self.re_referral == "yes"))
+        if self.conversion:
+            conditions.append(Submission.outcome.in_(CONVERSIONS[self.conversion]))
+        if self.escalation:
+            conditions.append(_escalation(self.escalation))
         return conditions
 
     def query(self, now: datetime.datetime) -> Select[Submission]:
@@ -268,6 +288,11 @@ class QueueFilter:
     def count_query(self, now: datetime.datetime) -> Select[int]:
         """How many referrals this filter lists: exactly (the dashboards' count)."""
         return select(func.count()).select_from(Submission).where(*self.where(now))
+
+    def count_by(self, now: datetime.datetime, *columns: Any) -> Select[Any]:
+        """How many referrals this filter lists, for each value of `columns`: one GROUP BY with the
+        same WHERE (the dashboards' breakdowns; each row is the count of this filter narrowed to it)."""
+        return select(*columns, func.count()).select_from(Submission).where(*self.where(now)).group_by(*columns)
 
     def limited_count_query(self, now: datetime.datetime, most: int = COUNT_LIMIT) -> Select[int]:
         """How many, counting no further than `most` + 1 (so "more than `most`" is known)."""
@@ -320,12 +345,14 @@ def _reporting(arg: Any, choices: Choices) -> dict[str, Any]:
     levels = [*LEVELS, UNRATED]
     return {"received_from": received_from, "received_to": received_to,
             "outcome": _one_of(arg("outcome"), [v for v, _ in choices.outcomes]),
-            "source": _one_of(arg("source"), [v for v, _ in choices.sources]),
+            "source": _one_of(arg("source"), [*(v for v, _ in choices.sources), UNRATED]),
             "level_referrer": _one_of(arg("referrer_level"), levels),
             "level_suggested": _one_of(arg("suggested_level"), levels),
             "level_applied": _one_of(arg("applied_level"), levels),
             "decided": _one_of(arg("decided"), DECIDED), "asked": _one_of(arg("asked"), YES_NO),
-            "re_referral": _one_of(arg("re_referral"), YES_NO)}
+            "re_referral": _one_of(arg("re_referral"), YES_NO),
+            "conversion": _one_of(arg("conversion"), tuple(CONVERSIONS)),
+            "escalation": _one_of(arg("escalation"), ESCALATIONS)}
 
 
 LEVEL_WORDS = {"1": "1 (universal)", "2": "2 (additional needs)", "3": "3 (complex needs)",
@@ -333,6 +360,11 @@ LEVEL_WORDS = {"1": "1 (universal)", "2": "2 (additional needs)", "3": "3 (compl
 DECIDED_WORDS = {"yes": "decided", "no": "not decided yet", "in_time": "decided by its due time",
                  "late": "decided after its due time"}
 YES_NO_WORDS = {"yes": "yes", "no": "no"}
+CONVERSION_WORDS = {"social_care": "children's social care (section 17 or 47)", "early_help": "early help",
+                    "advice": "information, advice or signposting", "nfa": "no further action",
+                    "transferred": "another local authority or agency"}
+ESCALATION_WORDS = {"compared": "both known", "agreed": "the same", "over": "higher (over-escalated)",
+                    "under": "lower (under-escalated)"}
 
 
 def _period_words(start: datetime.date | None, end: datetime.date | None) -> str:
@@ -357,6 +389,15 @@ def _decided(how: str) -> Any:
     on_time = Submission.decided_at <= Submission.due_at
     return and_(Submission.decided_at.is_not(None), Submission.due_at.is_not(None),
                 on_time if how == "in_time" else ~on_time)
+
+
+def _escalation(how: str) -> Any:
+    """The level the referrer chose against the one applied: both known, and the same, higher or lower."""
+    known = and_(Submission.level_referrer.is_not(None), Submission.level_applied.is_not(None))
+    compare = {"compared": None, "agreed": Submission.level_referrer == Submission.level_applied,
+               "over": Submission.level_referrer > Submission.level_applied,
+               "under": Submission.level_referrer < Submission.level_applied}[how]
+    return known if compare is None else and_(known, compare)
 
 
 def local_midnight(day: datetime.date) -> datetime.datetime:
