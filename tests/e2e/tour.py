@@ -344,7 +344,9 @@ class Tour:
         page = self.page
         self.sign_in(self.server.create_user("manager-" + self.email, name="Ann Manager", role="manager"))
         self.visit("/dashboards/", "dashboards, this week")
-        self.visit("/dashboards/?period=year", "dashboards, this year")
+        for period in ("today", "month", "quarter", "year"):
+            self.visit(f"/dashboards/?period={period}", f"dashboards, {period}")
+        self.visit("/dashboards/?period=custom&from=2026-11-01&to=2026-11-30", "dashboards, two dates")
         self.visit("/dashboards/?period=custom&from=2026-12-31&to=2026-01-01", "dashboards, a period that is not one")
         assert page.locator(".govuk-error-summary").count() == 1
         page.goto(self.base + "/dashboards/")
