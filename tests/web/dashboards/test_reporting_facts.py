@@ -96,3 +96,10 @@ def test_the_holding_area_shows_a_dashboards_filters_each_removable_and_keeps_th
     assert "Outcome: Early help" in html and "Decision: decided by its due time" in html
     assert '<input type="hidden" name="outcome" value="early_help">' in html  # applying another filter keeps it
     assert 'href="/front-door/?from=2026-11-01&amp;to=2026-11-30&amp;decided=in_time"' in html  # outcome removed
+
+
+def test_the_holding_area_keeps_the_dashboards_open_and_no_agency_filters_in_its_own_selects(app, decide, staff):  # noqa: F811
+    manager = client_of(app, staff.manager)
+    html = manager.get("/front-door/?status=open&agency=none").get_data(as_text=True)
+    assert '<option value="open" selected>' in html
+    assert '<option value="none" selected>' in html

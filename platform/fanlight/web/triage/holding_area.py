@@ -27,4 +27,4 @@ def holding_area() -> str:
     refresh = bool(request.headers.get("HX-Request"))  # the page's own poll: the table region alone
     template = "pages/triage/_holding_table.html" if refresh else "pages/triage/holding_area.html"
     return render_template(template, filter=chosen, choices=choices, page=page,
-                           rows=summary.summaries(page.rows, now), statuses=[(s.value, s.label) for s in ReferralStatus])
+                           rows=summary.summaries(page.rows, now), statuses=[(queue.OPEN, "Open (a decision still owed)"), *((s.value, s.label) for s in ReferralStatus)])
