@@ -95,7 +95,8 @@ def test_a_teacher_saves_a_draft_signs_out_and_finishes_it_later(page: Any, live
 
     teacher.sign_in(email)
     drafts = page.locator("table", has=page.locator("caption", has_text="Forms in progress"))
-    drafts.get_by_role("link", name=re.compile(r"^Cause for concern")).click()  # not its Delete link
+    # The draft is named by its child (its Delete link is named "Delete ... about Jordan Morgan").
+    drafts.get_by_role("link", name=re.compile(r"^Jordan Morgan\s*, cause for concern, last saved ")).click()
     page.wait_for_url("**/drafts/*")
     statuses = task_statuses(page)
     assert statuses["The child or children"] == "Completed"

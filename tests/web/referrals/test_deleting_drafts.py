@@ -68,7 +68,8 @@ def test_your_forms_has_a_delete_link_for_each_draft_leading_to_a_confirmation_p
         app, teacher_client, draft_with_a_file):
     forms = teacher_client.get("/your-forms").get_data(as_text=True)
     assert f'href="/drafts/{draft_with_a_file}/delete"' in forms
-    assert re.search(r'>Delete<span class="govuk-visually-hidden"> Cause for concern, started ', forms)
+    assert re.search(r'>Delete<span class="govuk-visually-hidden"> cause for concern with no child named yet, '
+                     r"last saved ", forms)
 
     page = confirmation(teacher_client, draft_with_a_file)
 
