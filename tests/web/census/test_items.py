@@ -23,7 +23,7 @@ from fanlight.web.census.items import (
 from fanlight.web.census.year import CensusYear, NotACensusYear
 from tests.web.census.support import child
 
-SHARED_CODES = Path(__file__).resolve().parents[4] / "shared" / "domain" / "codes"
+DEFINITIONS = Path(__file__).resolve().parents[3] / "definitions"
 LOOKUPS = Lookups({"white_british": "WBRI", "bogus": "XXXX"}, {"none": "NONE", "learning": "LD", "not_known": ""})
 OUTCOMES = ["nfa", "information_advice", "signpost_universal", "early_help", "cin_s17", "strategy_s47", "transferred"]
 
@@ -91,9 +91,11 @@ def test_census_years():
             CensusYear.parse(bad)
 
 
-@pytest.mark.skipif(not SHARED_CODES.is_dir(), reason="the project's shared domain notes are not beside the checkout")
-@pytest.mark.parametrize(("file", "ours"), [("cin_referral_source.yaml", codes.REFERRAL_SOURCES),
-                                            ("cin_primary_need.yaml", codes.PRIMARY_NEEDS)])
-def test_the_code_lists_are_the_domain_notes(file, ours):
-    listed = yaml.safe_load((SHARED_CODES / file).read_text(encoding="utf-8"))["codes"]
-    assert {str(c["code"]) for c in listed} == ours
+def test_the_census_code_lists_agree_with_the_bundled_definitions():
+    """codes.py holds the DfE lists (transcribed from the census XSDs); the bundled option lists the
+    forms use must give no code the census would reject."""
+    primary_needs = yaml.safe_load((DEFINITIONS / "options" / "cin-primary-need.yaml").read_text(encoding="utf-8"))
+    assert {str(o["code"]) for o in primary_needs["options"]} == codes.PRIMARY_NEEDS
+    agency_types = yaml.safe_load((DEFINITIONS / "options" / "agency-types.yaml").read_text(encoding="utf-8"))
+    used = {str(o["code"]) for o in agency_types["options"] if o.get("code")}
+    assert used and used <= codes.REFERRAL_SOURCES
