@@ -28,7 +28,9 @@ def draft_id(app, teacher_client) -> str:
     assert post_section(teacher_client, draft, "about-this-referral",
                         {"immediate_danger": False, "concern_level": "complex_needs", "request_type": "early_help",
                          "referrer_threshold_level": "level_3", "discussed_with_dsl": False,
-                         "checked_records": True}).status_code == 302
+                         "checked_records": True},
+                        # the safeguarding-lead warning was shown: "Save and continue" again carries on
+                        extra=[("warned", "safeguarding-lead-not-consulted@discussed_with_dsl")]).status_code == 302
     return draft
 
 

@@ -113,11 +113,11 @@ def test_a_save_from_another_tab_landing_while_the_form_is_sent_is_never_silentl
     draft_id, token = ready_to_send(app, teacher_client)
     real = submissions.submit
 
-    def the_other_tab_saves_first(draft: Draft, owner: Any, evaluation: Any) -> Any:
+    def the_other_tab_saves_first(draft: Draft, owner: Any, evaluation: Any, *args: Any, **kwargs: Any) -> Any:
         with app.app_context():  # a request of its own, with its own database session
             other = db.session().get(Draft, draft_id)
             drafts.save_answers(other, other.revision, {"referrer_phone": "07700 900999"})
-        return real(draft, owner, evaluation)
+        return real(draft, owner, evaluation, *args, **kwargs)
 
     monkeypatch.setattr(submissions, "submit", the_other_tab_saves_first)
     response = submit(teacher_client, draft_id, token)

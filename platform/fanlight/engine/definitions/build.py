@@ -346,9 +346,26 @@ class Builder:
                     for_each=_str(r.get("for_each")),
                     message=_str(r.get("message")),
                     set=dict(r["set"]) if isinstance(r.get("set"), dict) else {},
+                    **self.acknowledgement(r, i),
                 )
             )
         return m.Ruleset(**self.header(data), rules=rules)
+
+    def acknowledgement(self, r: dict[str, Any], i: int) -> dict[str, Any]:
+        """`acknowledge` (and its `acknowledge_label`): only a warning can ask for a tick. An error
+        already stops the referral and an info asks nothing of the referrer: either is DEF007."""
+        acknowledge = r.get("acknowledge") is True
+        label = _str(r.get("acknowledge_label"))
+        if "acknowledge" in r and r.get("severity") != "warning":
+            self.problems.add(self.doc.key_where(["rules", i, "acknowledge"]), "DEF007",
+                              f"rules[{i}].acknowledge: only a rule with severity: warning can ask for a tick "
+                              f"(this one has {'severity: ' + str(r['severity']) if 'severity' in r else 'no severity'})")
+            return {}
+        if label is not None and not acknowledge:
+            self.problems.add(self.doc.key_where(["rules", i, "acknowledge_label"]), "DEF007",
+                              f"rules[{i}].acknowledge_label: only used with acknowledge: true")
+            return {}
+        return {"acknowledge": acknowledge, "acknowledge_label": label if acknowledge else None}
 
     def thresholds(self, data: dict[str, Any]) -> m.Thresholds:
         levels = [

@@ -194,6 +194,9 @@ class Form(Definition):
         return [f for f in self.top_fields() if f.prefill == source]
 
 
+ACKNOWLEDGE_LABEL = "I have read this and want to send the referral as it is"
+
+
 @dataclass(slots=True)
 class Rule:
     id: str
@@ -204,6 +207,9 @@ class Rule:
     for_each: str | None = None
     message: str | None = None
     set: dict[str, Any] = _field(default_factory=dict)
+    # A warning the referrer must tick to say they have read before sending (`acknowledge: true`).
+    acknowledge: bool = False
+    acknowledge_label: str | None = None  # the tick's words; None: ACKNOWLEDGE_LABEL
 
 
 @dataclass(slots=True)

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..definitions.model import ACKNOWLEDGE_LABEL
 from ..expressions import evaluation_clock
 from . import fields as coercion
 from .compiled import CompiledForm, FieldPlan, RulePlan, SectionPlan
@@ -26,6 +27,10 @@ class Message:
     field: str | None
     code: str
     message: str
+    # A warning whose rule says `acknowledge: true`: the referrer ticks `acknowledge_label` to send.
+    # Not in to_json: the evaluation's public shape (CLI, API, stored submissions) stays as it was.
+    acknowledge: bool = False
+    acknowledge_label: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"field": self.field, "code": self.code, "message": self.message}
@@ -326,7 +331,11 @@ def _rules(compiled: CompiledForm, run: _Run) -> tuple[list[Message], list[Messa
             target = plan.rule.field
             if target is not None and prefix and target in plan.item_fields:
                 target = f"{prefix}.{target}"
-            msg = Message(target, plan.rule.id, plan.rule.message)
+            if plan.rule.acknowledge and plan.rule.severity == "warning":
+                msg = Message(target, plan.rule.id, plan.rule.message, True,
+                              plan.rule.acknowledge_label or ACKNOWLEDGE_LABEL)
+            else:
+                msg = Message(target, plan.rule.id, plan.rule.message)
             if plan.rule.severity == "error":
                 order = compiled.field_order.get(plan.rule.field or "", after)
                 run.errors.append(((order, 10**6, number), msg))

@@ -24,7 +24,7 @@ from .. import clock, db, extensions
 from ..access.permissions import by_token
 from ..definitions import agencies
 from ..models import ApiClient, ApiIdempotencyKey, Draft, Submission, User
-from ..referrals import submissions
+from ..referrals import journey, submissions
 from ..triage import decisions, history
 from . import blueprint as bp
 from . import clients, schemas
@@ -154,7 +154,8 @@ def evaluate_answers(form_id: str) -> Response:
                        "403": "no submit scope", "404": "no such form for this agency",
                        "410": "the referral this key made is no longer kept (retention)", "413": "too large",
                        "415": "not JSON",
-                       "422": "incomplete answers (the evaluation's errors), or a key reused with another body"})
+                       "422": "incomplete answers (the evaluation's errors), a warning to acknowledge not listed in "
+                              "`acknowledged` (`unacknowledged`: their rule ids), or a key reused with another body"})
 def send_referral() -> Response:
     """Send it with an `Idempotency-Key` header (any unique string of up to 200 characters): the same
     key and body sent again get the same answer, and never make a second referral."""
@@ -174,7 +175,24 @@ def send_referral() -> Response:
     if evaluation.errors or not evaluation.complete:
         raise Problem(422, "Unprocessable Content", "The referral is not complete: nothing was stored.",
                       evaluation=evaluation.to_json())
-    return _store(client, key, fingerprint, compiled, evaluation)
+    acknowledged = _acknowledged(data, evaluation)
+    return _store(client, key, fingerprint, compiled, evaluation, acknowledged)
+
+
+def _acknowledged(data: dict[str, Any], evaluation: Evaluation) -> list[str]:
+    """The must-acknowledge warnings (rules with `acknowledge: true`) the body says were read: each
+    one's rule id must be in its `acknowledged` list, as a referrer ticks them on check answers."""
+    given = data.get("acknowledged", [])
+    if not isinstance(given, list) or not all(isinstance(g, str) for g in given):
+        raise Problem(400, "Bad Request", "'acknowledged' must be a list of rule ids.")
+    needed = [w.code for w in journey.to_acknowledge(evaluation)]
+    missing = [code for code in needed if code not in given]
+    if missing:
+        raise Problem(422, "Unprocessable Content",
+                      "The referral has warnings the referrer must acknowledge: list their rule ids in "
+                      f"'acknowledged' ({', '.join(missing)}). Nothing was stored.",
+                      evaluation=evaluation.to_json(), unacknowledged=missing)
+    return needed
 
 
 def _idempotency_key() -> str:
@@ -196,7 +214,8 @@ def _replayed(client: ApiClient, key: str, fingerprint: str) -> Response | None:
     return _created(sent)
 
 
-def _store(client: ApiClient, key: str, fingerprint: str, compiled: CompiledForm, evaluation: Evaluation) -> Response:
+def _store(client: ApiClient, key: str, fingerprint: str, compiled: CompiledForm, evaluation: Evaluation,
+           acknowledged: list[str] | None = None) -> Response:
     """The draft, the key and the referral in one transaction: all of them, or none."""
     s = db.session()
     account = _account(client)
@@ -208,7 +227,7 @@ def _store(client: ApiClient, key: str, fingerprint: str, compiled: CompiledForm
         s.flush()
         s.add(ApiIdempotencyKey(client_id=client.id, key=key, request_hash=fingerprint, draft_id=draft.id,
                                 created_at=clock.now()))
-        sent = submissions.submit(draft, account, evaluation, _referrer(compiled, evaluation))
+        sent = submissions.submit(draft, account, evaluation, _referrer(compiled, evaluation), acknowledged=acknowledged)
     except IntegrityError:
         s.rollback()  # the same key, sent at the same moment, won: answer as it was answered
         replay = _replayed(client, key, fingerprint)

@@ -39,7 +39,14 @@ COMPONENTS: dict[str, dict[str, Any]] = {
              "properties": {**_FORM_PROPERTIES, "answers_schema": {"type": "object"}}},
     "AnswersBody": {"type": "object", "required": ["answers"], "properties": {"answers": {"type": "object"}}},
     "ReferralBody": {"type": "object", "required": ["form", "answers"],
-                     "properties": {"form": {"type": "string"}, "answers": {"type": "object"}}},
+                     "properties": {"form": {"type": "string"}, "answers": {"type": "object"},
+                                    "acknowledged": {
+                                        "type": "array", "items": {"type": "string"},
+                                        "description": "The rule ids (a warning's `code`) of the warnings the form's "
+                                                       "rulesets say must be acknowledged (`acknowledge: true`) that "
+                                                       "the referrer has read. A referral with one not listed is "
+                                                       "refused (422, `unacknowledged`: their ids); the list is "
+                                                       "recorded with the referral."}}},
     "Evaluation": {
         "type": "object", "description": "Exactly what `fanlight evaluate` prints",
         "required": ["form", "version", "complete", "visible_sections", "visible_fields", "errors", "warnings",

@@ -35,6 +35,63 @@ def errors_in(section: m.Section, evaluation: Evaluation, compiled: CompiledForm
     return [e for e in evaluation.errors if e.field is not None and owner.get(_top(e.field)) == section.id]
 
 
+def warnings_in(section: m.Section, evaluation: Evaluation, compiled: CompiledForm) -> list[Message]:
+    """This section's warnings: rule warnings reported on its fields (or on its lists' items)."""
+    owner = field_section(compiled)
+    return [w for w in evaluation.warnings if w.field is not None and owner.get(_top(w.field)) == section.id]
+
+
+def infos_in(section: m.Section, evaluation: Evaluation, compiled: CompiledForm) -> list[Message]:
+    owner = field_section(compiled)
+    return [i for i in evaluation.infos if i.field is not None and owner.get(_top(i.field)) == section.id]
+
+
+def warning_key(warning: Message) -> str:
+    """What a page posts back to say a warning was shown: its rule and where it is."""
+    return f"{warning.code}@{warning.field or ''}"
+
+
+def to_acknowledge(evaluation: Evaluation) -> list[Message]:
+    """The warnings the referrer must tick before sending: one per rule (a `for_each` rule may
+    warn about several children, and is acknowledged once)."""
+    seen: dict[str, Message] = {}
+    for w in evaluation.warnings:
+        if w.acknowledge:
+            seen.setdefault(w.code, w)
+    return list(seen.values())
+
+
+def question_label(compiled: CompiledForm, path: str) -> str:
+    """The label of the question an answer path names (`children[0].school_or_setting`: the
+    item's own question), or the path itself when the form has no such question."""
+    top = next((f for f in compiled.form.top_fields() if f.id == _top(path)), None)
+    if top is None:
+        return path
+    sub = path.rsplit(".", 1)[1] if "[" in path and "." in path else None
+    if sub is not None and top.type == "repeat":
+        inner = next((f for f in top.fields if f.id == sub), None)
+        return inner.label if inner is not None else top.label
+    return top.label
+
+
+def _is_name(field_id: str) -> bool:
+    last = field_id.rsplit("_", 1)[-1]
+    return last in ("name", "forename", "surname") or field_id in ("first_name", "last_name")
+
+
+def item_title(repeat: m.Field, item: dict[str, Any], index: int, derived: dict[str, Any]) -> str:
+    """A repeated item as its card's title: its name (the text questions named `…name`,
+    `…forename`, `…surname`, at most two) and, for a calculated `…age`, its age: "Leo Smith, 8".
+    Without a name: "Child 2" (the repeat's `item_label` and position)."""
+    names = [str(item[f.id]).strip() for f in repeat.fields
+             if f.type == "text" and not f.calculate and _is_name(f.id) and str(item.get(f.id) or "").strip()][:2]
+    if not names:
+        return f"{(repeat.item_label or 'item').capitalize()} {index + 1}"
+    age = next((derived.get(f"{repeat.id}[{index}].{f.id}") for f in repeat.fields
+                if f.calculate and f.type == "number" and f.id.rsplit("_", 1)[-1] == "age"), None)
+    return " ".join(names) + (f", {age}" if age is not None else "")
+
+
 def _top(path: str) -> str:
     return path.split("[", 1)[0].split(".", 1)[0]
 

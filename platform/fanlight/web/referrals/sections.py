@@ -82,11 +82,17 @@ def section(draft_id: str, section_id: str) -> str:
 
 
 def section_page(page: DraftPage, sec: m.Section, answers: dict[str, Any], *, show_errors: bool,
-                 status: int = 200, conflict: bool = False, extra_errors: list[Any] | None = None) -> tuple[str, int]:
+                 status: int = 200, conflict: bool = False, extra_errors: list[Any] | None = None,
+                 warned: bool = False) -> tuple[str, int]:
+    """The section's page. `warned`: it was just saved and has warnings the page has not shown
+    yet: they are listed in a banner at the top (each a link to its question), and posted back
+    so that "Save and continue" pressed again carries on."""
     evaluation = evaluate_now(page.compiled, answers)
     errors = (journey.errors_in(sec, evaluation, page.compiled) if show_errors else []) + (extra_errors or [])
     context = _page_context(page, sec, answers, evaluation, errors)
-    return render_template("pages/referrals/section.html", conflict=conflict, **context), status
+    shown = journey.warnings_in(sec, evaluation, page.compiled) if warned else []
+    return render_template("pages/referrals/section.html", conflict=conflict, warned=shown,
+                           warned_keys=[journey.warning_key(w) for w in shown], **context), status
 
 
 def _page_context(page: DraftPage, sec: m.Section, answers: dict[str, Any], evaluation: Evaluation,
@@ -97,6 +103,8 @@ def _page_context(page: DraftPage, sec: m.Section, answers: dict[str, Any], eval
         "sections": page.statuses(answers, evaluation), "visible": set(evaluation.visible_fields),
         "return_to": request.args.get("return", ""), "thresholds": page.compiled.thresholds,
         "warnings": evaluation.warnings, "infos": evaluation.infos,
+        "section_messages": [*journey.warnings_in(sec, evaluation, page.compiled),
+                             *journey.infos_in(sec, evaluation, page.compiled)],
     }
 
 
@@ -130,6 +138,13 @@ def save_section(draft_id: str, section_id: str) -> Response | tuple[str, int]:
     evaluation = evaluate_now(page.compiled, draft.answers)
     if journey.errors_in(sec, evaluation, page.compiled):
         return section_page(page, sec, draft.answers, show_errors=True, status=422)
+    # A warning is not an error: the answers are saved and the section can be left. But it is about
+    # an answer on this page, so it is said here, beside the question, the first time it is seen
+    # (GOV.UK puts a message where it can be acted on; a banner on the next page would be about a
+    # page the person has left). "Save and continue" again, with nothing new to say, carries on.
+    shown = set(request.form.getlist("warned"))
+    if any(journey.warning_key(w) not in shown for w in journey.warnings_in(sec, evaluation, page.compiled)):
+        return section_page(page, sec, draft.answers, show_errors=False, warned=True)
     return redirect(_after(page.compiled, draft, evaluation, sec.id))
 
 

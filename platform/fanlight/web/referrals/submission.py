@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as Redirect  # what redirect() returns
 
 from fanlight.engine.definitions.model import EARLIER_REFERRAL
-from fanlight.renderers import casenote
+from fanlight.renderers import casenote, html_form
 
 from .. import clock, extensions
 from ..access import policies
@@ -25,10 +26,29 @@ from .start import offered, start_draft
 MAX_WITHDRAW_REASON = 2000
 
 
-def _check_answers_page(page: DraftPage, *, show_errors: bool = False) -> str:
-    return render_template("pages/referrals/check_answers.html", compiled=page.compiled, draft=page.draft,
-                           evaluation=page.evaluation, sections=page.statuses(), answers=page.evaluation.answers,
-                           owner=journey.field_section(page.compiled), show_errors=show_errors)
+def _check_answers_page(page: DraftPage, *, show_errors: bool = False, ticked: frozenset[str] = frozenset()) -> str:
+    evaluation, compiled = page.evaluation, page.compiled
+    owner = journey.field_section(compiled)
+    notes = [{"message": w.message, "code": w.code, "acknowledge": w.acknowledge,
+              "question": journey.question_label(compiled, w.field or ""),
+              "href": _question_href(page, owner, w.field or "")} for w in evaluation.warnings]
+    to_tick = journey.to_acknowledge(evaluation)
+    unticked = [w for w in to_tick if w.code not in ticked] if show_errors else []
+    return render_template("pages/referrals/check_answers.html", compiled=compiled, draft=page.draft,
+                           evaluation=evaluation, sections=page.statuses(), answers=evaluation.answers,
+                           owner=owner, show_errors=show_errors, notes=notes, to_tick=to_tick, ticked=ticked,
+                           unticked=unticked, question_label=lambda path: journey.question_label(compiled, path),
+                           item_title=journey.item_title)
+
+
+def _question_href(page: DraftPage, owner: dict[str, str], path: str) -> str:
+    """A link to the question an answer path names, on its section's page, coming back here after."""
+    sid = owner.get(path.split("[", 1)[0].split(".", 1)[0])
+    if sid is None:
+        return "#"
+    sec = page.section(sid)
+    values: dict[str, Any] = {"draft_id": page.draft.id, "section_id": sid, "return": "check"}
+    return url_for("referrals.section", **values) + "#" + html_form.first_input(path, sec.fields, page.evaluation.answers)
 
 
 @bp.route("/drafts/<draft_id>/check")
@@ -40,11 +60,15 @@ def check_answers(draft_id: str) -> str:
 @bp.route("/drafts/<draft_id>/submit", methods=["POST"])
 @requires("refer")
 def submit(draft_id: str) -> Redirect | tuple[str, int]:
+    """Send a complete draft. A warning its ruleset marks `acknowledge: true` must be ticked
+    ("acknowledge" = the rule's id) first: without the tick nothing is sent, and the page says why."""
     page = open_draft(draft_id)  # a sent draft (a double click, a replay) leads to its one submission
-    if not page.evaluation.complete:
-        return _check_answers_page(page, show_errors=True), 422
+    ticked = frozenset(request.form.getlist("acknowledge"))
+    to_tick = [w.code for w in journey.to_acknowledge(page.evaluation)]
+    if not page.evaluation.complete or any(code not in ticked for code in to_tick):
+        return _check_answers_page(page, show_errors=True, ticked=ticked), 422
     try:
-        submission = submissions.submit(page.draft, signed_in_user(), page.evaluation)
+        submission = submissions.submit(page.draft, signed_in_user(), page.evaluation, acknowledged=to_tick)
     except drafts.StaleRevision:
         raise Conflict("Your form has not been sent", "It was changed in another tab or window while you were "
                        "sending it. Nothing has been lost: check your answers again, then send it.") from None

@@ -47,8 +47,10 @@ class Recipient:
     has_account: bool = True  # the email links to Your forms only for someone who can sign in
 
 
-def submit(draft: Draft, owner: User, evaluation: Evaluation, recipient: Recipient | None = None) -> Submission:
-    """Turn a complete draft into its one submission (idempotent)."""
+def submit(draft: Draft, owner: User, evaluation: Evaluation, recipient: Recipient | None = None,
+           acknowledged: list[str] | None = None) -> Submission:
+    """Turn a complete draft into its one submission (idempotent). `acknowledged`: the ids of the
+    must-acknowledge warnings the referrer ticked, recorded in the stored evaluation."""
     existing = submission_for(draft.id)
     if existing is not None:
         return existing
@@ -77,7 +79,7 @@ def submit(draft: Draft, owner: User, evaluation: Evaluation, recipient: Recipie
             form_id=draft.form_id, form_version=draft.form_version, form_hash=draft.form_hash,
             publication_id=draft.publication_id,
             answers=evaluation.answers,  # hidden fields' answers were dropped by evaluate
-            evaluation=_stored_evaluation(evaluation),
+            evaluation=_stored_evaluation(evaluation, acknowledged),
             status=ReferralStatus.RECEIVED, submitted_at=now, received_at=now, due_at=deadlines.due_at(now),
         )
         s.add(submission)
@@ -117,9 +119,11 @@ def _in_words(moment: datetime.datetime) -> str:
     return f"{local.hour % 12 or 12}:{local:%M}{'am' if local.hour < 12 else 'pm'} on {long_date(local.date())}"
 
 
-def _stored_evaluation(evaluation: Evaluation) -> dict[str, Any]:
+def _stored_evaluation(evaluation: Evaluation, acknowledged: list[str] | None = None) -> dict[str, Any]:
     data = evaluation.to_json()
     data["infos"] = [i.to_json() for i in evaluation.infos]
+    if acknowledged:  # the rule ids of the warnings the referrer ticked to say they had read them
+        data["acknowledged"] = sorted(set(acknowledged))
     return data
 
 
