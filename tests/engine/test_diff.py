@@ -506,6 +506,17 @@ def test_rule_changed_names_the_attribute():
     ]
 
 
+def test_a_warning_that_now_asks_for_a_tick_is_a_rule_change_the_reviewer_sees():
+    changes = diff(edited("rules/checks.yaml", (
+        "    message: Three or more episodes. Consider a strategy discussion.\n",
+        "    message: Three or more episodes. Consider a strategy discussion.\n    acknowledge: true\n"
+        "    acknowledge_label: I have read this\n")))
+    assert changes == [
+        ("rule_changed", "checks", "rules/many-episodes/acknowledge", False, True),
+        ("message_changed", "checks", "rules/many-episodes/acknowledge_label", None, "I have read this"),
+    ]
+
+
 def test_reordering_rules_is_rule_changed_position_because_the_later_set_wins():
     first, second = (
         RULES[RULES.index("  - id: many-episodes") : RULES.index("  - id: missing-is-urgent")],

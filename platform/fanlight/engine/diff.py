@@ -382,9 +382,10 @@ def _positions(rules: Sequence[m.Rule]) -> dict[str, int]:
 
 def _rule(diff: _Diff, path: str, was: m.Rule, now: m.Rule) -> None:
     diff.condition(f"{path}/when", was.when, now.when, kind="rule_changed")
-    for attr in ("severity", "field", "for_each"):
+    for attr in ("severity", "field", "for_each", "acknowledge"):
         diff.emit("rule_changed", f"{path}/{attr}", getattr(was, attr), getattr(now, attr))
     diff.emit("message_changed", f"{path}/message", was.message, now.message)
+    diff.emit("message_changed", f"{path}/acknowledge_label", was.acknowledge_label, now.acknowledge_label)
     for name in _merge(list(was.set), list(now.set)):
         diff.emit("rule_changed", f"{path}/set/{name}", was.set.get(name), now.set.get(name))
 
@@ -536,7 +537,8 @@ def _section_summary(s: m.Section) -> dict[str, Any]:
 
 
 def _rule_summary(r: m.Rule) -> dict[str, Any]:
-    values = {"when": _text(r.when), "severity": r.severity, "field": r.field, "for_each": r.for_each}
+    values = {"when": _text(r.when), "severity": r.severity, "field": r.field, "for_each": r.for_each,
+              "acknowledge": r.acknowledge or None, "acknowledge_label": r.acknowledge_label}
     return _set_only({**values, "message": r.message, "set": r.set})
 
 
