@@ -51,8 +51,8 @@ FIELDS = """\
 def test_the_schema_lists_the_sources():
     field = schema("form")["$defs"]["field"]["properties"]["prefill"]
 
-    assert field["enum"] == ["account.name", "account.email", "account.agency", "account.agency_type",
-                             "earlier_referral"]
+    assert field["enum"] == ["account.name", "account.email", "account.phone", "account.agency",
+                             "account.agency_type", "earlier_referral"]
 
 
 def test_each_field_keeps_its_source_and_the_form_lists_them_by_source():
@@ -76,7 +76,7 @@ def test_an_unknown_source_is_def004_at_its_value_with_a_suggestion():
 
     assert problems == [
         "forms/f.yaml:12:18: DEF004 sections[0].fields[0].prefill: unknown source 'account.nmae' "
-        "(did you mean 'account.name'?) (sources: account.name, account.email, account.agency, "
+        "(did you mean 'account.name'?) (sources: account.name, account.email, account.phone, account.agency, "
         "account.agency_type, earlier_referral)"
     ]
 
@@ -185,7 +185,7 @@ def test_the_bundled_referral_prefills_the_referrer_and_starts_again_from_the_ch
 
     assert {f.id: f.prefill for f in form.prefilled("account.")} == {
         "referrer_name": "account.name", "referrer_agency": "account.agency",
-        "agency_type": "account.agency_type", "secure_email": "account.email",
+        "agency_type": "account.agency_type", "secure_email": "account.email", "referrer_phone": "account.phone",
     }
     assert [f.id for f in form.prefilled(EARLIER_REFERRAL)] == ["children", "household_members", "professionals"]
     concern = {f.id for s in form.sections if s.id in ("your-concern", "type-of-concern", "declaration",

@@ -35,6 +35,7 @@ EARLIER_REFERRAL = "earlier_referral"
 PREFILL_SOURCES: dict[str, frozenset[str]] = {
     "account.name": frozenset({"text", "textarea"}),
     "account.email": frozenset({"email", "text"}),
+    "account.phone": frozenset({"phone", "text"}),
     "account.agency": frozenset({"text", "textarea"}),
     "account.agency_type": frozenset({"radios", "select"}),
     EARLIER_REFERRAL: frozenset(FIELD_TYPES - {"content", "file"}),

@@ -46,6 +46,12 @@ class DetailsForm(FlaskForm):
         DataRequired("Enter your password again"), EqualTo("password", message="The passwords do not match")])
 
 
+class PhoneForm(FlaskForm):
+    phone = StringField("Work phone number", validators=[
+        Length(max=40, message="Enter a phone number of 40 characters or fewer"),
+        Regexp(r"^[0-9+() -]*$", message="Enter a phone number using digits, spaces, brackets, + or - only")])
+
+
 class ConfirmForm(FlaskForm):
     """Just the CSRF token: confirming an address is a button press, not opening a link."""
 

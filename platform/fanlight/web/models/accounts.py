@@ -23,6 +23,8 @@ class User(Base):
     # The id of the agency definition (definitions/agencies/*.yaml) this person belongs to;
     # empty for accounts made by an administrator for council staff.
     agency_id: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    # A work phone number the person gives on their account page: their referrals start with it.
+    phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
     # Rotated at every sign-in and sign-out: a cookie carrying an old nonce is signed out.

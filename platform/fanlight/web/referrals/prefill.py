@@ -34,6 +34,7 @@ def _agency_type(user: User) -> str | None:
 ACCOUNT: dict[str, Callable[[User], str | None]] = {
     "account.name": lambda user: user.name,
     "account.email": lambda user: user.email,
+    "account.phone": lambda user: user.phone or None,
     "account.agency": lambda user: user.agency,
     "account.agency_type": _agency_type,
 }
