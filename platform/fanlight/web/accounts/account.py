@@ -19,7 +19,7 @@ from .forms import PhoneForm, errors, text
 @bp.route("/account")
 @requires("account")
 @landing(100)  # every role may see its own account: the landing page of last resort
-def account() -> str:
+def account() -> tuple[str, int] | str:
     user = signed_in_user()
     return _page(PhoneForm(data={"phone": user.phone}))
 
