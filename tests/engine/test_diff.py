@@ -7,6 +7,7 @@ import pytest
 
 from fanlight.engine import DefinitionSet, load_texts
 from fanlight.engine.diff import KINDS, Change, diff_definitions, referencing
+from tests.engine.test_mappings import DECISION
 from tests.helpers import load
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -617,21 +618,6 @@ def test_level_changed_for_a_levels_name_summary_and_description_and_for_a_level
 
 # mappings ---------------------------------------------------------------------------------------
 
-DECISION = """\
-kind: form
-id: front-door-decision
-version: 1
-title: Decision
-audience: front_door
-sections:
-  - id: decision
-    title: Decision
-    fields:
-      - id: outcome
-        type: radios
-        label: Outcome
-        options: [{value: nfa, label: No further action}, {value: early_help, label: Early help}]
-"""
 MAPPING = """\
 kind: mapping
 id: to-case-system

@@ -6,7 +6,6 @@ is refused with a banner, and nothing changes. Each change writes an audit row i
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,8 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from fanlight.engine.calendar.days import zone
-from fanlight.web import db, extensions
+from fanlight.web import db
 from fanlight.web.access.audit import audit
 from fanlight.web.access.permissions import requires
 from fanlight.web.config import destination_variable, find_destination
@@ -26,11 +24,12 @@ from fanlight.web.delivery.records import cancel as cancel_delivery
 from fanlight.web.delivery.records import resend as resend_delivery
 from fanlight.web.models import Delivery, DeliveryAttempt, DeliveryState, Submission
 
+from .wording import at
+
 bp = Blueprint("deliveries", __name__, url_prefix="/admin/deliveries", template_folder="templates")
 
 S = DeliveryState
 PAGE_SIZE = 50
-FRONT_DOOR = "front-door"  # the calendar definition whose time zone the front door reads times in
 # What an operator may do from each state (records.resend and records.cancel check it again).
 RESENDABLE = (S.SENT, S.DEAD, S.CANCELLED)
 CANCELLABLE = S.sources(S.CANCELLED)
@@ -62,16 +61,6 @@ BY_ID = {t.id: t for t in TABS}
 class Row:
     delivery: Delivery
     reference: str
-
-
-def at(moment: datetime.datetime | None) -> str:
-    """'30 November 2026 at 3:05pm GMT': in the front door's time zone (its calendar's; UTC without one)."""
-    if moment is None:
-        return ""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=datetime.UTC)
-    calendar = extensions.catalogue().definitions.calendars.get(FRONT_DOOR)
-    local = aware.astimezone(zone(calendar) if calendar is not None else datetime.UTC)
-    return f"{local.day} {local:%B %Y} at {local.hour % 12 or 12}:{local:%M}{'am' if local.hour < 12 else 'pm'} {local:%Z}"
 
 
 def not_configured(destination: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 
-from fanlight.engine.calendar.days import zone
+from fanlight.engine.calendar.days import long_time, zone
 from fanlight.engine.diff import CONDITIONS, CONSTRAINTS
 from fanlight.engine.diff import Change as DiffChange
 
@@ -54,8 +54,7 @@ def at(moment: datetime.datetime | None, calendar_zone: str | None = None) -> st
     if moment is None:
         return ""
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=datetime.UTC)
-    local = aware.astimezone(_zone(calendar_zone))
-    return f"{local.day} {local:%B %Y} at {local.hour % 12 or 12}:{local:%M}{'am' if local.hour < 12 else 'pm'} {local:%Z}"
+    return long_time(aware.astimezone(_zone(calendar_zone)))
 
 
 def _zone(name: str | None) -> datetime.tzinfo:

@@ -73,6 +73,14 @@ def long_date(day: datetime.date) -> str:
     return f"{WEEKDAY_NAMES[day.weekday()]} {day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
 
 
+def long_time(moment: datetime.datetime) -> str:
+    """'30 November 2026 at 3:05pm GMT': an aware time as a person reads it, in its own time zone,
+    named (whatever the machine's locale)."""
+    hour = moment.hour % 12 or 12
+    return (f"{moment.day} {MONTH_NAMES[moment.month - 1]} {moment.year} at {hour}:{moment:%M}"
+            f"{'am' if moment.hour < 12 else 'pm'} {moment.tzname()}")
+
+
 @cache
 def bank_holidays(region: str, year: int) -> dict[datetime.date, tuple[str, ...]]:
     """{date: its bank holidays' names} for one region's year, named as `why_not_working` says."""

@@ -13,8 +13,6 @@ from collections.abc import Iterable, Iterator
 
 from sqlalchemy import select
 
-from fanlight.engine.calendar.days import zone
-
 from .. import db, extensions
 from ..models import Delivery, Submission, SubmissionEvent
 from ..triage import deadlines
@@ -27,11 +25,7 @@ _CHUNK = 500  # ids per IN (...) list
 
 def bounds(year: CensusYear) -> tuple[datetime.datetime, datetime.datetime]:
     """The year's first and first-after moments (UTC): local midnight of 1 April, and of the next."""
-    calendar = deadlines.calendar()
-    tz = zone(calendar) if calendar is not None else datetime.UTC
-    start = datetime.datetime.combine(year.first_day, datetime.time(0), tzinfo=tz)
-    end = datetime.datetime.combine(year.last_day + datetime.timedelta(days=1), datetime.time(0), tzinfo=tz)
-    return start.astimezone(datetime.UTC), end.astimezone(datetime.UTC)
+    return deadlines.start_of_day(year.first_day), deadlines.start_of_day(year.last_day + datetime.timedelta(days=1))
 
 
 def lookups() -> items.Lookups:

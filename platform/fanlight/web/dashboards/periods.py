@@ -1,6 +1,6 @@
 """The period a dashboard shows, the one before it, and its buckets over time: pure date arithmetic.
 
-Days are the front door's local days (queue.local_midnight), both ends inclusive, the same `from`
+Days are the front door's local days (triage.deadlines.start_of_day), both ends inclusive, the same `from`
 and `to` the holding area reads, so a figure's period and its list's are one.
 
 - today; this week (Monday to Sunday); this month; this quarter and this year of the council's

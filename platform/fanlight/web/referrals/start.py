@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from fanlight.engine import CompiledForm
-from fanlight.engine.calendar.days import MONTH_NAMES
+from fanlight.engine.calendar.days import MONTH_NAMES, long_time
 from fanlight.engine.definitions.model import EARLIER_REFERRAL
 
 from .. import db, extensions
@@ -231,6 +231,4 @@ def concerns(chosen: Any, *forms: CompiledForm | None) -> tuple[str, ...]:
 
 def saved_at(moment: datetime.datetime) -> str:
     """'30 November 2026 at 8:37am GMT': in the front door's time zone, named."""
-    local = deadlines.local(moment)
-    return (f"{local.day} {MONTH_NAMES[local.month - 1]} {local.year} at "
-            f"{local.hour % 12 or 12}:{local:%M}{'am' if local.hour < 12 else 'pm'} {local.tzname()}")
+    return long_time(deadlines.local(moment))

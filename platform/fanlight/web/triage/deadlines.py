@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import datetime
 import logging
+import zoneinfo
 
 from fanlight.engine.calendar import CalendarError, Due
 from fanlight.engine.calendar import due_at as engine_due_at
-from fanlight.engine.calendar.days import zone
+from fanlight.engine.calendar.days import at, zone
 from fanlight.engine.definitions import model as m
 
 from .. import extensions
 
 log = logging.getLogger(__name__)
 FRONT_DOOR = "front-door"  # the calendar definition's id (definitions/calendar/front-door.yaml)
+UTC = zoneinfo.ZoneInfo("UTC")
 
 
 def calendar() -> m.Calendar | None:
@@ -43,6 +45,13 @@ def due_at(received_at: datetime.datetime) -> datetime.datetime | None:
     """The due time alone, in UTC (as every time is stored)."""
     found = due(received_at)
     return found.due_at.astimezone(datetime.UTC) if found is not None else None
+
+
+def start_of_day(day: datetime.date) -> datetime.datetime:
+    """The moment a day begins at the front door (midnight in its calendar's time zone; UTC without
+    one), in UTC: the bounds of "received on" a day, a week, a census year."""
+    cal = calendar()
+    return at(day, datetime.time(0), zone(cal) if cal is not None else UTC).astimezone(datetime.UTC)
 
 
 def local(moment: datetime.datetime) -> datetime.datetime:

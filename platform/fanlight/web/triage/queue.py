@@ -253,9 +253,10 @@ class QueueFilter:
     def _reporting_where(self) -> list[Any]:
         conditions: list[Any] = []
         if self.received_from:
-            conditions.append(Submission.received_at >= local_midnight(self.received_from))
+            conditions.append(Submission.received_at >= deadlines.start_of_day(self.received_from))
         if self.received_to:
-            conditions.append(Submission.received_at < local_midnight(self.received_to + datetime.timedelta(days=1)))
+            conditions.append(
+                Submission.received_at < deadlines.start_of_day(self.received_to + datetime.timedelta(days=1)))
         if self.outcome:
             conditions.append(Submission.outcome == self.outcome)
         if self.source:
@@ -400,14 +401,6 @@ def _escalation(how: str) -> Any:
     return known if compare is None else and_(known, compare)
 
 
-def local_midnight(day: datetime.date) -> datetime.datetime:
-    """The start of a day at the front door (its calendar's time zone), in UTC."""
-    noon = datetime.datetime(day.year, day.month, day.day, 12, tzinfo=datetime.UTC)
-    local = deadlines.local(noon).replace(year=day.year, month=day.month, day=day.day, hour=0, minute=0, second=0,
-                                          microsecond=0)
-    return local.astimezone(datetime.UTC)
-
-
 def _has_category(category: str) -> Any:
     """The referral's categories of concern include this one: its `concern_categories`
     (" neglect other ", kept in step with its answers), with a trigram index on PostgreSQL."""
@@ -445,8 +438,7 @@ def _order(sort: str) -> list[Any]:
 
 
 def _local_day(now: datetime.datetime) -> tuple[datetime.datetime, datetime.datetime]:
-    """Today at the front door (its calendar's time zone), as UTC bounds."""
-    local = deadlines.local(now)
-    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    end = start + datetime.timedelta(days=1)
-    return start.astimezone(datetime.UTC), end.astimezone(datetime.UTC)
+    """Today at the front door (its calendar's time zone), as UTC bounds (23 or 25 hours apart on
+    the days the clocks change)."""
+    today = deadlines.local(now).date()
+    return deadlines.start_of_day(today), deadlines.start_of_day(today + datetime.timedelta(days=1))
