@@ -22,6 +22,8 @@ DEMO_ACCOUNTS = [
     ("teacher@demo-school.example", "Sam Teacher", "professional", "demo-primary-school"),
     ("gp@demo-surgery.example", "Dr Alex Patel", "professional", "demo-surgery"),
     ("officer@demo-council.example", "Jo Officer", "front_door_officer", "family-front-door"),
+    # The dashboards' downloads and approving decisions are a manager's.
+    ("manager@demo-council.example", "Ann Manager", "manager", "family-front-door"),
     ("admin@demo-council.example", "Ali Administrator", "administrator", "family-front-door"),
 ]
 EMAILS = [email for email, *_ in DEMO_ACCOUNTS]
