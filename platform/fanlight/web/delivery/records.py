@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from fanlight.engine.mappings import DecidedReferral, applies, render_payload
+from fanlight.engine.mappings import DecidedReferral, applies, mappings_for, render_payload
 from fanlight.renderers import casenote
 
 from .. import clock, db, extensions
@@ -26,13 +26,11 @@ def schedule(referral: Submission, decision: dict[str, Any], decided_at: datetim
     """In the decision's transaction (the caller commits): a record for each live mapping of the
     referral's form whose `when` holds. A mapping that cannot render still gets its record, dead,
     saying why: the decision is never lost to a mapping's fault, and an operator sees it."""
-    catalogue = extensions.catalogue()
-    mappings = sorted(catalogue.definitions.compiled_mappings.values(), key=lambda c: c.mapping.id)
     made: list[Delivery] = []
     facts: DecidedReferral | None = None
-    for compiled in mappings:
+    for compiled in mappings_for(extensions.catalogue().definitions, referral.form_id):
         mapping = compiled.mapping
-        if mapping.form != referral.form_id or any(d.destination == mapping.destination for d in made):
+        if any(d.destination == mapping.destination for d in made):
             continue
         facts = facts or decided(referral, decision, decided_at)
         record = Delivery(submission_id=referral.id, destination=mapping.destination, mapping_id=mapping.id,
