@@ -213,6 +213,9 @@ def narrow_context(browser: Any) -> Iterator[Any]:
 
 
 def axe_violations(page: Any) -> list[dict[str, Any]]:
+    # A click that navigates returns once the new document is committed, before it has a
+    # <head> to add axe to; wait until it is parsed so the check never races the page.
+    page.wait_for_load_state("domcontentloaded")
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE))
     result = page.evaluate(
