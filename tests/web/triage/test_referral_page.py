@@ -9,11 +9,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from fanlight.web.models import Submission
 from tests.support.factories import (
     PDF,
     audit_rows,
     complete_answers,
     csrf_from,
+    database,
     draft_row,
     fill_draft,
     snapshot,
@@ -189,3 +191,25 @@ def test_the_officer_sees_the_familys_other_referrals_with_why_each_matched(app,
     assert f'href="/front-door/referrals/{row(app, first).reference}"' in section
     assert "same NHS number" in section and "same surname and postcode: Morgan, WR1 2AB" in section
     assert f"/front-door/referrals/{row(app, second).reference}\"" not in section  # never itself
+
+
+def test_the_officer_sees_the_warnings_the_referrer_was_shown_and_which_they_ticked(app, staff, jo, teacher_client):
+    draft_id = start_draft(teacher_client)
+    fill_draft(app, draft_id, {**complete_answers(), "discussed_with_dsl": False,
+                               "concern_description": "Jordan came to school hungry again today, saying there is no food."})
+    token = csrf_from(teacher_client.get(f"/drafts/{draft_id}/check").get_data(as_text=True))
+    sent = teacher_client.post(f"/drafts/{draft_id}/submit",
+                               data={"csrf_token": token, "acknowledge": "thin-concern-description"})
+    assert sent.status_code == 302, sent.get_data(as_text=True)[:1000]
+
+    with database(app) as s:
+        reference = s.query(Submission).one().reference
+    html = jo.get(f"/front-door/referrals/{reference}").get_data(as_text=True)
+
+    shown = html.split('id="warnings"', 1)[1].split("</ul>", 1)[0]
+    items = re.findall(r"<li>(.*?)</li>", shown, re.S)
+    assert len(items) == 2, shown
+    thin = next(i for i in items if "Your description is short." in i)
+    dsl = next(i for i in items if "designated safeguarding lead" in i)
+    assert "Referrer ticked to say they had read it" in thin
+    assert "ticked" not in dsl
