@@ -61,6 +61,12 @@ def test_the_page_shows_what_was_sent_on_its_version_with_its_clock_threshold_an
     assert "Suggested level of need" in html and "Level " in html
     assert "Sam Teacher sent this" in html  # the timeline
     assert "Case note (plain text)" in html
+    sent = html.split("What was sent", 1)[1].split("Timeline", 1)[0]
+    cards = re.findall(r'<h(\d) class="govuk-summary-card__title">(.*?)</h', sent)
+    assert ("3", "The child or children") in cards and ("3", "Your concern") in cards  # a card per section
+    children = [title for level, title in cards if level == "4" and title.startswith(("Jordan", "Mia"))]
+    assert [t.split(",")[0] for t in children] == ["Jordan Morgan", "Mia Morgan"], cards  # and per child
+    assert "Child 1:" not in sent
     note = jo.get(f"{page_of}/case-note.txt")
     assert note.status_code == 200 and note.mimetype == "text/plain"
 

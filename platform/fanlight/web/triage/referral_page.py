@@ -33,6 +33,7 @@ from ..files.names import with_extension
 from ..models import Attachment, Rag, ReferralStatus, Submission, SubmissionEvent, User
 from ..models.information import InformationRequest
 from ..referrals.context import as_sent, form_of
+from ..referrals.journey import item_title
 from . import blueprint as bp
 from . import deadlines, decisions, family, history, information, queue, summary, workflow
 
@@ -78,7 +79,7 @@ def _page(referral: Submission, *, rag_error: str = "", reason: str = "", chosen
     return render_template(
         "pages/triage/referral.html", referral=referral, at_a_glance=summary.summaries([referral])[0],
         compiled=compiled, evaluation=evaluation, answers=referral.answers, thresholds=compiled.thresholds,
-        timeline=timeline, files=files, staff=staff, may=may, due=due, rags=list(Rag),
+        item_title=item_title, timeline=timeline, files=files, staff=staff, may=may, due=due, rags=list(Rag),
         waited=_waited(events),
         family=family.family_context(referral), asking=asking or Asking(), approval=decisions.approval(referral, user),
         requests=_requests(referral, compiled), templates=information.templates(),
