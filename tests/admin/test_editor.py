@@ -30,3 +30,27 @@ def test_the_yaml_editor_shows_problems_with_line_numbers_as_you_type(app, lead_
     after = lead_client.get(saved.headers["Location"]).get_data(as_text=True)
     assert "1 problem</" in after and f"Line {line}, column" in after  # kept, with its problem shown
     assert change_text(app, change_id) == broken
+
+
+def test_problems_found_while_typing_leave_the_focus_in_the_editor_and_are_said_politely(app, lead_client):
+    change_id = start_change(lead_client)
+    url = f"/admin/changes/{change_id}/edit?path={CFC}"
+    page = lead_client.get(url).get_data(as_text=True)
+    assert '<p id="problems-status" class="govuk-visually-hidden" role="status"></p>' in page
+    assert 'id="problems" aria-live' not in page  # the whole summary is not read out at every pause
+    broken = live_text(app).replace("show_if: consent.given == true", "show_if: consent.givn == true", 1)
+    headers = {"X-CSRFToken": token(lead_client, url), "HX-Request": "true"}
+    typing = lead_client.post(f"/admin/changes/{change_id}/validate", data={"path": CFC, "text": broken},
+                              headers=headers).get_data(as_text=True)
+    # GOV.UK's error summary takes the focus when it starts unless told not to; and an alert would interrupt.
+    assert 'data-module="govuk-error-summary" data-disable-auto-focus="true"' in typing
+    assert 'role="alert"' not in typing and 'data-fanlight-status="1 problem in the YAML"' in typing
+    clean = lead_client.post(f"/admin/changes/{change_id}/validate", data={"path": CFC, "text": live_text(app)},
+                             headers=headers).get_data(as_text=True)
+    assert 'data-fanlight-status="No problems in the YAML"' in clean
+    # Saved without JavaScript, the page comes back whole: its summary is an alert that takes the focus.
+    lead_client.post(f"/admin/changes/{change_id}/edit", data={"csrf_token": headers["X-CSRFToken"], "path": CFC, "text": broken})
+    saved = lead_client.get(url).get_data(as_text=True)
+    summary = saved[saved.index('<div class="govuk-error-summary"'):]
+    assert summary.startswith('<div class="govuk-error-summary" data-module="govuk-error-summary">\n  <div role="alert">')
+    assert "data-disable-auto-focus" not in saved and "data-fanlight-status" not in saved

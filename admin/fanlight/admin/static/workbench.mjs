@@ -22,3 +22,14 @@ document.addEventListener("click", (event) => {
   const lineHeight = parseFloat(getComputedStyle(area).lineHeight) || 22;
   area.scrollTop = Math.max(0, (Number(link.dataset.line) - 3) * lineHeight);
 });
+
+// Problems checked as the author types are said by the status region, politely, and only when
+// what it says changes: the same count after every pause in typing would only interrupt. The
+// summary itself comes without taking the focus (see _problems.html), so typing goes on in the YAML.
+document.addEventListener("htmx:after:swap", () => {
+  const said = document.querySelector("#problems [data-fanlight-status]");
+  const status = document.getElementById("problems-status");
+  if (!said || !status) return;
+  const message = said.getAttribute("data-fanlight-status") || "";
+  if (status.textContent !== message) status.textContent = message;
+});
