@@ -132,20 +132,55 @@ def test_real_world_rewording_the_consent_question_is_one_line(reworded):
 def test_a_file_that_refers_to_other_definitions_needs_definitions_and_says_so(reworded):
     form = "forms/cause-for-concern.yaml"
     result = fanlight("definitions", "diff", f"definitions/{form}", str(reworded / form))
-    assert result.returncode == 2 and result.stdout == ""
+    assert result.returncode == 2
+    assert result.stdout.startswith("label_changed cause-for-concern consent-and-informing-the-family/consent: ")
     assert ": REF002 unknown ruleset 'consent-rules'" in result.stderr
     assert "give --definitions FOLDER" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_definitions_with_problems_are_printed_on_stderr_and_exit_2(versions):
+def test_a_new_side_with_a_broken_reference_is_diffed_beside_its_problems_and_exits_2(versions):
     (versions[1] / "tiny.yaml").write_text(FORM.replace("category == 'missing'", "categry == 'missing'"))
-    result = fanlight("definitions", "diff", str(versions[0]), str(versions[1]), "--json")
-    assert result.returncode == 2 and result.stdout == ""
+    result = fanlight("definitions", "diff", str(versions[0]), str(versions[1]))
+    assert result.returncode == 2
+    assert result.stdout.splitlines() == [
+        'condition_changed tiny about/episodes/show_if: "category == \'missing\'" -> "categry == \'missing\'"',
+    ]
     lines = result.stderr.splitlines()
     assert PROBLEM_LINE.match(lines[0]) and ": EXP002 unknown field 'categry'" in lines[0]
-    assert lines[1] == f"fanlight: the definitions in {versions[1]} have 1 problem(s)"
+    assert lines[1:] == [f"fanlight: the definitions in {versions[1]} have 1 problem(s)", "fanlight: 1 change(s)"]
     assert "Traceback" not in result.stderr
+
+
+def test_json_of_a_broken_new_side_is_still_exactly_the_list_of_changes(versions):
+    (versions[1] / "tiny.yaml").write_text(FORM.replace("category == 'missing'", "categry == 'missing'"))
+    result = fanlight("definitions", "diff", str(versions[0]), str(versions[1]), "--json")
+    assert result.returncode == 2
+    assert [c["kind"] for c in json.loads(result.stdout)] == ["condition_changed"]
+    assert ": EXP002 unknown field 'categry'" in result.stderr
+
+
+def test_a_side_with_a_file_that_cannot_be_read_is_not_diffed(versions):
+    (versions[1] / "tiny.yaml").write_text("kind: form\nid: [tiny\n")
+    result = fanlight("definitions", "diff", str(versions[0]), str(versions[1]), "--json")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert f"fanlight: cannot diff {versions[1]}: some files could not be read as definitions" in result.stderr
+
+
+def test_adding_a_section_is_one_line_and_moving_one_is_section_moved(versions):
+    section = "  - id: more\n    title: More\n    fields:\n      - {id: notes, type: textarea, label: Notes}\n"
+    (versions[1] / "tiny.yaml").write_text(FORM.replace("sections:\n", "sections:\n" + section))
+    added = fanlight("definitions", "diff", str(versions[0]), str(versions[1]))
+    assert (added.returncode, added.stderr) == (0, "fanlight: 1 change(s)\n")
+    assert added.stdout.splitlines() == [
+        'section_added tiny more: null -> {"title": "More", "fields": ["notes"]}',
+    ]
+    (versions[0] / "tiny.yaml").write_text(FORM + section)  # the same sections, the other way round
+    moved = fanlight("definitions", "diff", str(versions[1]), str(versions[0]))
+    assert moved.returncode == 0, moved.stderr
+    assert moved.stdout.splitlines() == [
+        'section_moved tiny about: {"path": "about", "position": 2} -> {"path": "about", "position": 1}',
+    ]
 
 
 @pytest.mark.parametrize(

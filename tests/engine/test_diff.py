@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from fanlight.engine import DefinitionSet, load_texts
-from fanlight.engine.diff import KINDS, Change, diff_definitions, referencing
+from fanlight.engine.diff import KINDS, Change, diff_definitions, diffable, referencing
 from tests.engine.test_mappings import DECISION
 from tests.helpers import load
 
@@ -153,33 +153,46 @@ def test_layout_comments_and_quoting_are_no_change():
 # sections --------------------------------------------------------------------------------
 
 
-def test_section_added_reports_the_section_then_each_of_its_fields():
+def test_section_added_is_one_change_its_fields_come_with_it():
     added = "  - id: extra\n    title: Anything else\n    fields:\n      - {id: note, type: textarea, label: Notes}\n"
     assert form_diff(("  - id: child\n", added + "  - id: child\n")) == [
         ("section_added", "extra", None, {"title": "Anything else", "fields": ["note"]}),
-        ("field_added", "extra/note", None, {"type": "textarea", "label": "Notes"}),
     ]
 
 
-def test_section_removed_reports_the_section_then_each_of_its_fields_and_sub_fields():
+def test_section_removed_is_one_change_carrying_what_the_section_was():
     without_child = FORM[: FORM.index("  - id: child\n")]
     changes = diff({**BASE, "forms/referral.yaml": without_child.replace("thresholds: levels\n", "")})
-    assert [(c[0], c[2]) for c in changes] == [
-        ("rule_changed", "thresholds"),
-        ("section_removed", "child"),
-        ("field_removed", "child/guidance"),
-        ("field_removed", "child/children"),
-        ("field_removed", "child/children/child_name"),
-        ("field_removed", "child/children/child_dob"),
-        ("field_removed", "child/looked_after"),
-    ]
+    assert [(c[0], c[2]) for c in changes] == [("rule_changed", "thresholds"), ("section_removed", "child")]
     assert changes[1][3] == {"title": "The child", "fields": ["guidance", "children", "looked_after"]}
-    assert changes[3][3] == {
-        "type": "repeat",
-        "label": "Children",
-        "item_label": "child",
-        "fields": ["child_name", "child_dob"],
-    }
+
+
+def test_a_field_moved_into_an_added_section_is_still_field_moved():
+    details = "      - id: details\n        type: textarea\n        label: What happened?\n        max_length: 3000\n"
+    added = "  - id: extra\n    title: Anything else\n    fields:\n" + details
+    assert form_diff((details, ""), ("  - id: child\n", added + "  - id: child\n")) == [
+        ("section_added", "extra", None, {"title": "Anything else", "fields": ["details"]}),
+        ("field_moved", "extra/details", {"path": "about/details", "position": 3},
+         {"path": "extra/details", "position": 1}),
+    ]
+
+
+def test_a_field_moved_out_of_a_removed_section_is_still_field_moved():
+    looked_after = FORM[FORM.index("      - id: looked_after\n"):]
+    without_child = FORM[: FORM.index("  - id: child\n")] + looked_after
+    assert form_diff((FORM, without_child))[-2:] == [
+        ("field_moved", "about/looked_after", {"path": "child/looked_after", "position": 3},
+         {"path": "about/looked_after", "position": 4}),
+        ("section_removed", "child", {"title": "The child", "fields": ["guidance", "children", "looked_after"]}, None),
+    ]
+
+
+def test_a_section_that_moves_is_section_moved_and_its_fields_are_not():
+    about = FORM[FORM.index("  - id: about\n"): FORM.index("  - id: child\n")]
+    assert form_diff((about, ""), ("options: yes-no\n", "options: yes-no\n" + about)) == [
+        # of two sections swapped, one counts as moved: the diff names the fewest moves
+        ("section_moved", "child", {"path": "child", "position": 2}, {"path": "child", "position": 1}),
+    ]
 
 
 def test_a_section_title_and_description_are_its_label_and_hint():
@@ -720,6 +733,26 @@ def test_a_new_definition_is_compared_with_an_empty_one_of_its_kind():
     assert [c[0] for c in removed] == ["label_changed", "rule_removed"]
 
 
+def test_a_new_side_with_a_broken_reference_is_still_diffed():
+    broken = load(edited("forms/referral.yaml", ("label: Missing episodes", "label: Episodes"),
+                         ("rulesets: [checks]", "rulesets: [checks, no-such-rules]"),
+                         ("show_if: category == 'missing'", "show_if: categry == 'missing'")))
+    assert {p.code for p in broken.problems} == {"REF002", "EXP002"}
+    assert diffable(broken)
+    assert [(c.kind, c.path) for c in diff_definitions(loaded(BASE), broken)] == [
+        ("rule_changed", "rulesets"),
+        ("label_changed", "about/episodes"),
+        ("condition_changed", "about/episodes/show_if"),
+    ]
+
+
+def test_a_side_with_a_file_that_is_not_a_definition_is_not_diffable():
+    # Diffed, its form would show as removed: it is only unreadable.
+    assert not diffable(load({**BASE, "forms/referral.yaml": "kind: form\nid: [referral\n"}))
+    assert not diffable(load({**BASE, "forms/copy.yaml": FORM}))  # the same id twice: one is left out
+    assert diffable(loaded(BASE))
+
+
 def test_changes_are_ordered_by_definition_id_then_document_order_with_removals_where_they_were():
     changes = diff(
         {
@@ -768,7 +801,7 @@ def test_every_change_is_json_and_one_readable_line():
 
 
 def test_the_contract_names_exactly_these_kinds():
-    assert len(KINDS) == len(set(KINDS)) == 26
+    assert len(KINDS) == len(set(KINDS)) == 27
 
 
 def test_real_world_rewording_the_consent_question_is_exactly_one_label_changed():

@@ -1,4 +1,6 @@
-"""What a reviewer sees beside a change: the semantic diff, the line diff and the impact."""
+"""What a reviewer sees beside a change: the semantic diff, the line diff and the impact (the
+expressions that read a changed question, the drafts in progress on each version of the forms
+changed, and where the preview opens)."""
 
 from __future__ import annotations
 
@@ -12,18 +14,15 @@ from fanlight.admin.set_cache import SetCache
 from fanlight.admin.workflow import Checks, items_of
 from fanlight.engine import DefinitionSet
 from fanlight.engine.definitions import model as m
-from fanlight.engine.diff import CONDITIONS, CONSTRAINTS, Reference, diff_definitions, referencing
+from fanlight.engine.diff import CONDITIONS, CONSTRAINTS, Reference, diff_definitions, diffable, referencing
 from fanlight.engine.diff import Change as DiffChange
 from fanlight.web.definitions import registry
 from fanlight.web.definitions.catalogue import compiled_set
 from fanlight.web.models import Change, Draft, DraftStatus
 
-# Changes that can alter what an expression reads: the field is gone, moved (perhaps into a
-# hidden section), holds another type or other values, or is shown or required differently.
-# A label, hint, message or option label is what a person reads: no expression reads it, so
-# rewording a question changes no rule, condition or threshold.
-VALUE_KINDS = {"field_removed", "field_moved", "type_changed", "required_changed", "condition_changed",
-               "constraint_changed", "options_added", "options_removed"}
+# Changes to a section itself that bear on each of its questions: whether they are seen at all,
+# or whether they are there. (A section's title, description or place changes none of them.)
+SECTION_KINDS = {"condition_changed", "section_added", "section_removed"}
 # The last segment of a field path that names an attribute rather than a field.
 ATTRIBUTES = {*CONDITIONS, *CONSTRAINTS, "text", "item_label"}
 # Semantic diffs by the two compiled sets they compare: the diff walks every field of every
@@ -38,34 +37,58 @@ class FileDiff:
 
 
 @dataclass
+class FormDrafts:
+    """The drafts in progress on one form: on its live version, and on each older version still in use."""
+
+    form: str
+    live_version: int | None  # None: the form is not live yet
+    on_live: int = 0
+    older: list[tuple[int, int]] = field(default_factory=list)  # (version, drafts), newest first
+
+
+@dataclass
 class Review:
     semantic: list[DiffChange]
     files: list[FileDiff]
     references: list[Reference] = field(default_factory=list)
-    drafts_by_version: dict[str, int] = field(default_factory=dict)  # "form-id version 3" -> drafts in progress
+    drafts_by_form: list[FormDrafts] = field(default_factory=list)
+    # {form id: the section of the first changed question}: where the form's preview opens
+    first_changed: dict[str, str] = field(default_factory=dict)
 
     @property
     def drafts(self) -> int:
-        return sum(self.drafts_by_version.values())
+        return sum(d.on_live + sum(n for _, n in d.older) for d in self.drafts_by_form)
 
 
 def build(s: Session, change: Change, checks: Checks) -> Review:
     base_texts = registry.texts_of(s, change.base_publication_id or registry.live_id(s) or 0)
     before = compiled_set(base_texts)  # the same files each time: compiled once
     after = checks.definitions
-    semantic = (_DIFFS.get((before, after), lambda: diff_definitions(before, after))
-                if not before.problems and not after.problems else [])
+    semantic = semantic_diff(before, after)
     files = [FileDiff(path, _line_diff(base_texts.get(path, ""), text, path))
              for path, text in sorted(items_of(s, change).items())]
-    return Review(semantic, files, references(before, after, semantic), _drafts(s, affected_forms(before, after, semantic)))
+    changed = changed_fields(before, after, semantic)
+    drafts = _drafts(s, affected_forms(before, after, semantic), _live_versions(s))
+    return Review(semantic, files, references(after, changed), drafts, first_changed(after, changed))
+
+
+def base_of(s: Session, change: Change) -> DefinitionSet:
+    """The definitions `change` began from (the live set, if it began from none)."""
+    return compiled_set(registry.texts_of(s, change.base_publication_id or registry.live_id(s) or 0))
+
+
+def semantic_diff(before: DefinitionSet, after: DefinitionSet) -> list[DiffChange]:
+    """The semantic diff, also of definitions with problems (shown beside them), unless a file is unreadable."""
+    if not diffable(before) or not diffable(after):
+        return []
+    return _DIFFS.get((before, after), lambda: diff_definitions(before, after))
 
 
 def between(before_texts: dict[str, str], after_texts: dict[str, str], old: str = "live",
             new: str = "proposed") -> tuple[list[DiffChange], list[FileDiff]]:
     """What serving `after_texts` instead of `before_texts` would change: its semantic diff and line diffs."""
     before, after = compiled_set(before_texts), compiled_set(after_texts)
-    semantic = (_DIFFS.get((before, after), lambda: diff_definitions(before, after))
-                if not before.problems and not after.problems else [])
+    semantic = semantic_diff(before, after)
     files = [FileDiff(path, list(difflib.unified_diff(before_texts.get(path, "").splitlines(),
                                                       after_texts.get(path, "").splitlines(),
                                                       f"{old}/{path}", f"{new}/{path}", lineterm="", n=2)))
@@ -78,10 +101,14 @@ def _line_diff(old: str, new: str, path: str) -> list[str]:
 
 
 def changed_fields(before: DefinitionSet, after: DefinitionSet, semantic: list[DiffChange]) -> dict[str, set[str]]:
-    """{form id: ids of its fields whose values an expression could now see differently}."""
+    """{form id: ids of its questions the change adds, removes, moves or alters, wording too}.
+
+    A rewording counts: the reviewer checks that the rules and conditions reading a question
+    still fit its new words. A change to a shared option list changes each question using it.
+    """
     found: dict[str, set[str]] = {}
     for c in semantic:
-        if c.kind not in VALUE_KINDS:
+        if not c.path:  # a definition's own title or description
             continue
         if c.definition in after.forms or c.definition in before.forms:
             forms = [f for f in (before.forms.get(c.definition), after.forms.get(c.definition)) if f is not None]
@@ -101,8 +128,8 @@ def _fields_at(c: DiffChange, forms: list[m.Form]) -> set[str]:
             segments = segments[: segments.index(marker, 1)]
     if len(segments) > 1 and segments[-1] in ATTRIBUTES:
         segments = segments[:-1]
-    if len(segments) == 1:  # the section itself: its condition decides whether all its fields are seen
-        if c.kind != "condition_changed":
+    if len(segments) == 1:  # the section itself, or a form's key (`rulesets`, `retention`)
+        if c.kind not in SECTION_KINDS:
             return set()
         return {f.id for form in forms for sec in form.sections if sec.id == segments[0] for f in _fields_of(sec.fields)}
     return set(segments[1:])  # the field and, inside a repeat, the repeat's own id too
@@ -116,13 +143,26 @@ def _all_fields(form: m.Form) -> list[m.Field]:
     return [f for sec in form.sections for f in _fields_of(sec.fields)]
 
 
-def references(before: DefinitionSet, after: DefinitionSet, semantic: list[DiffChange]) -> list[Reference]:
+def references(after: DefinitionSet, changed: dict[str, set[str]]) -> list[Reference]:
+    """The rules, indicators and conditions of `after` that read a changed question."""
     refs: list[Reference] = []
-    for form_id, fields in sorted(changed_fields(before, after, semantic).items()):
+    for form_id, fields in sorted(changed.items()):
         compiled = after.compiled.get(form_id)
         if compiled is not None:
             refs.extend(referencing(compiled, sorted(fields)))
     return refs
+
+
+def first_changed(after: DefinitionSet, changed: dict[str, set[str]]) -> dict[str, str]:
+    """{form id: the first section, in the form's order, holding a changed question (or inside one of its repeats)}."""
+    found: dict[str, str] = {}
+    for form_id, fields in changed.items():
+        form = after.forms.get(form_id)
+        section = next((sec.id for sec in form.sections if {f.id for f in _fields_of(sec.fields)} & fields),
+                       None) if form else None
+        if section is not None:
+            found[form_id] = section
+    return found
 
 
 def affected_forms(before: DefinitionSet, after: DefinitionSet, semantic: list[DiffChange]) -> list[str]:
@@ -137,13 +177,27 @@ def affected_forms(before: DefinitionSet, after: DefinitionSet, semantic: list[D
     return sorted(found)
 
 
-def _drafts(s: Session, forms: list[str]) -> dict[str, int]:
+def _live_versions(s: Session) -> dict[str, int]:
+    """{form id: its version live now}, from the registry's rows (nothing to compile)."""
+    rows = registry.versions_of(s, registry.live_id(s) or 0)
+    return {row.definition_id: row.version for row in rows if row.kind == "form"}
+
+
+def _drafts(s: Session, forms: list[str], live_versions: dict[str, int]) -> list[FormDrafts]:
+    """Each form's drafts in progress: on its live version, then on each older one, newest first."""
+    found = {form: FormDrafts(form, live_versions.get(form)) for form in forms}
     if not forms:
-        return {}
+        return []
     rows = s.execute(
         select(Draft.form_id, Draft.form_version, func.count())
         .where(Draft.status == DraftStatus.DRAFT, Draft.form_id.in_(forms))
         .group_by(Draft.form_id, Draft.form_version)
-        .order_by(Draft.form_id, Draft.form_version)
+        .order_by(Draft.form_id, Draft.form_version.desc())
     )
-    return {f"{form_id} version {version}": count for form_id, version, count in rows}
+    for form_id, version, count in rows:
+        drafts = found[form_id]
+        if version == drafts.live_version:
+            drafts.on_live = count
+        else:
+            drafts.older.append((version, count))
+    return list(found.values())

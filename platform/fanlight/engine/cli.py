@@ -5,6 +5,8 @@ fanlight definitions test [PATH]      one line per scenario; exit 1 on any failu
 fanlight definitions diff OLD NEW [--json] [--definitions PATH]
                                       one line per semantic change (or a JSON list); exit 0 when it
                                       ran, changes or not; 2 bad usage, unreadable paths or problems
+                                      (problems on stderr; the diff is still printed when every
+                                      file of both sides could be read as a definition)
 fanlight evaluate FORM_ID --answers FILE|- [--definitions PATH] [--today YYYY-MM-DD]
                                       JSON; exit 0 complete, 1 not complete, 2 bad usage or input
 fanlight calendar due RECEIVED_AT [--calendar FILE] [--json]
@@ -27,7 +29,7 @@ from . import evaluate, load_definitions
 from .calendar import CalendarError, due_at
 from .definitions.loader import DefinitionSet, definition_files, load_documents
 from .definitions.source import SourceDocument, read_source
-from .diff import diff_definitions
+from .diff import diff_definitions, diffable
 from .problems import Where
 from .testing import run_suites
 
@@ -191,7 +193,12 @@ def _diff(args: argparse.Namespace) -> int:
             print(f"fanlight: {loaded}", file=sys.stderr)
             return EXIT_USAGE
         sides.append(loaded)
-    if _report_problems(sides, (args.old, args.new), args.definitions):
+    problems = _report_problems(sides, (args.old, args.new), args.definitions)
+    unreadable = [path for loaded, path in zip(sides, (args.old, args.new), strict=True) if not diffable(loaded)]
+    if unreadable:
+        # A file that is not a definition would show as all it defines removed: no diff is better than a wrong one.
+        print(f"fanlight: cannot diff {' or '.join(unreadable)}: some files could not be read as definitions",
+              file=sys.stderr)
         return EXIT_USAGE
     changes = diff_definitions(sides[0], sides[1])
     if args.json:
@@ -200,7 +207,8 @@ def _diff(args: argparse.Namespace) -> int:
         for change in changes:
             print(change.line())
         print(f"fanlight: {len(changes)} change(s)" if changes else "fanlight: no changes", file=sys.stderr)
-    return EXIT_OK
+    # Problems keep their exit code even with the diff printed: a script must not take broken definitions as fine.
+    return EXIT_USAGE if problems else EXIT_OK
 
 
 def _load_side(path: str, context: str | None) -> DefinitionSet | str:

@@ -5,7 +5,8 @@ after)`, ordered by definition id, then in document order. `referencing(compiled
 lists the expressions of a compiled form that read some fields: the impact of a change.
 
 Nodes are matched by id, never by position: a field is the same field wherever it sits in
-its form, so one that moves is `field_moved`, not removed and added. Paths
+its form, so one that moves is `field_moved`, not removed and added; a section that moves is
+`section_moved`. A section added or removed is one change: its fields come and go with it. Paths
 (docs/definition-language.md, "Reviewing a change: the semantic diff"):
 
     ""                              the definition itself (its title and description)
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
 KINDS = (
     "section_added",
     "section_removed",
+    "section_moved",
     "field_added",
     "field_removed",
     "field_moved",
@@ -137,8 +139,8 @@ def diff_definitions(old: DefinitionSet, new: DefinitionSet) -> list[Change]:
     """Every semantic change from `old` to `new`: by definition id, then in document order.
 
     A definition on one side only is compared with an empty one of its kind (a new form is
-    its title, its `section_added`s and its `field_added`s). Definition tests are not
-    diffed; neither are version numbers, which every change bumps.
+    its title and its `section_added`s). Definition tests are not diffed; neither are
+    version numbers, which every change bumps. Either side may have problems (see `diffable`).
     """
     groups = [
         *_group(old.forms, new.forms, _form, 0),
@@ -149,6 +151,17 @@ def diff_definitions(old: DefinitionSet, new: DefinitionSet) -> list[Change]:
         *_group(old.mappings, new.mappings, _mapping, 5),
     ]
     return [change for _, changes in sorted(groups, key=lambda g: g[0]) for change in changes]
+
+
+def diffable(definitions: DefinitionSet) -> bool:
+    """Whether `definitions` can be diffed: every file was read as YAML and became a definition.
+
+    Problems that leave each definition in place (an unknown ruleset, a broken expression) do
+    not stop a diff, so a reviewer sees what a broken change would do beside its problems. A
+    file that could not be read would show as every definition in it removed: no diff then.
+    """
+    unreadable = any(p.code.startswith("YAML") for p in definitions.problems)
+    return not unreadable and len(definitions.all()) == definitions.files
 
 
 def referencing(compiled: CompiledForm, field_ids: Iterable[str]) -> list[Reference]:
@@ -242,7 +255,7 @@ def _form(diff: _Diff, old: m.Form | None, new: m.Form | None) -> None:
         was, now = old_sections.get(sid), new_sections.get(sid)
         if was is not None and now is not None:
             if sid in moved_sections:
-                diff.emit("field_moved", sid, section_places[0][sid].to_json(), section_places[1][sid].to_json())
+                diff.emit("section_moved", sid, section_places[0][sid].to_json(), section_places[1][sid].to_json())
             diff.emit("label_changed", sid, was.title, now.title)
             diff.emit("hint_changed", sid, was.description, now.description)
             diff.condition(f"{sid}/show_if", was.show_if, now.show_if)
@@ -250,12 +263,14 @@ def _form(diff: _Diff, old: m.Form | None, new: m.Form | None) -> None:
             diff.emit("section_added", sid, None, _section_summary(now))
         elif was is not None:
             diff.emit("section_removed", sid, _section_summary(was), None)
+        # A section added or removed brings or takes its fields: only those that moved in or out are reported.
         _fields(
             diff,
             sid,
             (was.fields if was else [], now.fields if now else []),
             field_places,
             moved_fields,
+            whole=was is None or now is None,
         )
 
 
@@ -281,21 +296,26 @@ def _fields(
     lists: tuple[Sequence[m.Field], Sequence[m.Field]],
     places: tuple[_Places, _Places],
     moved: set[str],
+    whole: bool = False,
 ) -> None:
-    """The fields of one section (or repeat), in document order; removed ones where they were."""
+    """The fields of one section (or repeat), in document order; removed ones where they were.
+
+    `whole`: the section itself is added or removed, which says its fields are too.
+    """
     old_places, new_places = places
     here = {f.id for f in lists[1]}
     for fid in _merge([f.id for f in lists[0]], [f.id for f in lists[1]]):
         path = f"{prefix}/{fid}"
         was, now = old_places.get(fid), new_places.get(fid)
         if fid not in here:
-            if now is None and was is not None and was.field is not None:
+            if now is None and was is not None and was.field is not None and not whole:
                 _whole_field(diff, "field_removed", path, was.field)
             continue  # otherwise it moved, and is reported where it is now
         if now is None or now.field is None:
             continue
         if was is None or was.field is None:
-            _whole_field(diff, "field_added", path, now.field)
+            if not whole:
+                _whole_field(diff, "field_added", path, now.field)
             continue
         if fid in moved:
             diff.emit("field_moved", path, was.to_json(), now.to_json())

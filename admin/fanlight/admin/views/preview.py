@@ -1,5 +1,6 @@
 """Previews of a change: a form as the change would serve it, filled with the answers of one of its
-definition tests; and a dry run of a mapping, its payload rendered on sample decided referrals."""
+definition tests, its changed questions marked; and a dry run of a mapping, its payload rendered
+on sample decided referrals."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 from flask import abort, render_template, request
 
-from fanlight.admin import workflow
+from fanlight.admin import review, workflow
 from fanlight.engine import evaluate
 from fanlight.engine.mappings import applies, render_payload, samples
 from fanlight.engine.testing import scenario_day
@@ -29,8 +30,10 @@ def preview(change_id: int, form_id: str) -> str:
     answers, day = _sample(checks, form_id)
     evaluation = evaluate(compiled, answers, today=day) if day else evaluate(compiled, answers, now=clock.now())
     mappings = sorted((m for m in checks.definitions.mappings.values() if m.form == form_id), key=lambda m: m.id)
+    before = review.base_of(s, item)
+    changed = review.changed_fields(before, checks.definitions, review.semantic_diff(before, checks.definitions))
     return render_template("admin/preview.html", change=item, compiled=compiled, evaluation=evaluation, answers=answers,
-                           mappings=mappings)
+                           mappings=mappings, changed=changed.get(form_id, set()))
 
 
 @bp.route("/changes/<int:change_id>/dry-run")
