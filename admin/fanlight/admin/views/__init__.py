@@ -106,4 +106,4 @@ def tests_summary(loaded: DefinitionSet, problems: list[Problem]) -> str:
 
 
 # The screens add their routes to `bp` when imported, so importing this package is enough to serve them.
-from . import changes, editor, overview, preview, quick_edit, search  # noqa: E402,F401
+from . import changes, editor, overview, preview, quick_edit, search, structure  # noqa: E402,F401
