@@ -28,12 +28,17 @@ In one run, on loopback only:
      definitions after (as the generator does), then VACUUM ANALYZE.
    A sample of rows is checked against the Python definitions (`Submission.referrer_level_of`,
    `suggested_level_of`, `level_number`, and the match keys of `family.keys_of`).
+   The dashboards' counts kept in step (`dashboard_counts`, migration 0015) are then checked
+   against the referrals and written again from them (`dashboards.daily.rebuild`) when they
+   differ or the facts were just filled (SQL the app's session events never see).
 2. Where the time goes, in this process (no HTTP): the dashboard of each period built table by
    table (dashboard.TABLES) on the bench database, each table's time and number of queries, and
-   the charts; three prototypes of fewer queries, built from outside the app and checked to give
-   the same tables: (a) the period's single counts as one count(*) FILTER statement, (b) the page
-   so built, (c) and the categories one GROUP BY a period; then EXPLAIN (ANALYZE, BUFFERS) of the
-   slowest statements. `--index make` first makes the covering index tried (`--index drop`).
+   the charts; then every table built again with the filters' own queries instead of the kept
+   counts and compared, number by number and filter by filter (`--no-check` skips it); then
+   EXPLAIN (ANALYZE, BUFFERS) of the slowest statements. `--prototypes` adds the prototypes of
+   fewer queries measured before the counts were kept: (a) the period's single counts as one
+   count(*) FILTER statement, (b) the page so built, (c) and the categories one GROUP BY a
+   period. `--index make` first makes the covering index tried then (`--index drop`).
    PGOPTIONS="-c jit=off" runs it without PostgreSQL's JIT.
 3. The app under gunicorn (bench/front_door.py's timed app, `gunicorn -w 2 -k sync`); a manager
    (`manager@bench.example`, role `manager`) signs in through the sign-in page; each view
@@ -242,6 +247,38 @@ def fill_facts(url: str) -> dict[str, float]:
     return steps
 
 
+def counts_in_step(url: str, secret: str, workdir: Path, facts_written: bool) -> dict[str, Any]:
+    """The dashboards' counts kept in step (`dashboard_counts`, migration 0015), written again from the
+    referrals when the facts were just written here around the app (set-based SQL the app's session
+    events never see), or when they disagree with the referrals' own counts."""
+    from fanlight.web import create_app, db
+    from fanlight.web.dashboards import daily
+
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": secret, "UPLOAD_FOLDER": str(workdir / "uploads"),
+                      "DEFINITIONS_PATH": str(fd.REPO / "definitions"), "SESSION_COOKIE_SECURE": False,
+                      "FANLIGHT_DEMO_ACCOUNTS": False})
+    kept = ("SELECT (SELECT coalesce(sum(n), 0) FROM dashboard_counts WHERE span = 'day' AND dimension = 'all'),"
+            " (SELECT coalesce(sum(n), 0) FROM dashboard_counts WHERE span = 'month' AND dimension = 'decided'"
+            "  AND first = 'no'), (SELECT coalesce(sum(n), 0) FROM dashboard_counts WHERE span = 'month'"
+            "  AND dimension = 'outcome' AND first = 'nfa')")
+    counted = ("SELECT count(*), count(*) FILTER (WHERE decided_at IS NULL),"
+               " count(*) FILTER (WHERE outcome = 'nfa') FROM submissions")
+    with app.app_context():
+        s = db.session()
+        found, wanted = tuple(s.execute(text(kept)).one()), tuple(s.execute(text(counted)).one())
+        if found == wanted and not facts_written:
+            _log(f"dashboard counts in step with the referrals (received, undecided, NFA: {found}): kept")
+            return {"rebuilt": False}
+        t = time.perf_counter()
+        rows = daily.rebuild(s.connection())
+        s.commit()
+        seconds = time.perf_counter() - t
+        s.connection().execute(text("ANALYZE dashboard_counts"))
+        s.commit()
+    _log(f"dashboard counts written again from the referrals: {rows:,} rows in {seconds:.0f} s")
+    return {"rebuilt": True, "rows": rows, "seconds": seconds}
+
+
 def check_facts(url: str) -> list[str]:
     """A sample of rows agrees with the Python definitions of each column."""
     from fanlight.web.models import Submission
@@ -313,7 +350,8 @@ def describe_facts(url: str) -> dict[str, Any]:
 # 2. Where the time goes: each table of each period, built in this process --------------------------
 
 
-def profile(url: str, secret: str, workdir: Path, kinds: tuple[str, ...], explain: int) -> dict[str, Any]:  # noqa: PLR0915
+def profile(url: str, secret: str, workdir: Path, kinds: tuple[str, ...], explain: int,  # noqa: C901, PLR0915
+            prototypes: bool = False, check: bool = True) -> dict[str, Any]:
     """Each table's time and queries, per period; EXPLAIN ANALYZE of the slowest statements."""
     from fanlight.web import create_app, extensions
     from fanlight.web.dashboards import charts, dashboard, periods
@@ -364,24 +402,12 @@ def profile(url: str, secret: str, workdir: Path, kinds: tuple[str, ...], explai
                         charts.chart(tables[key])
             rows["(charts: pygal SVG, no query)"] = {"ms": (time.perf_counter() - t) * 1000, "queries": 0,
                                                      "db_ms": 0.0}
-            batched = _batched(scope, engine)
-            seen.clear()
-            t = time.perf_counter()
-            proto, statements = prefetched_build(period, now)
-            batched["page_ms"] = (time.perf_counter() - t) * 1000
-            batched["page_statements"] = len(seen)
-            batched["page_same"] = _same(tables, proto)
-            seen.clear()
-            t = time.perf_counter()
-            proto, statements = prefetched_build(period, now, categories_grouped=True)
-            batched["grouped_ms"] = (time.perf_counter() - t) * 1000
-            batched["grouped_statements"] = len(seen)
-            batched["grouped_same"] = _same(tables, proto)
+            batched = _prototypes(scope, engine, seen, tables, period, now) if prototypes else {}
             total = sum(r["ms"] for r in rows.values())
             found[kind] = {"period": f"{period.start} to {period.end}", "previous":
                            f"{period.previous().start} to {period.previous().end}", "tables": rows,
                            "total_ms": total, "queries": sum(r["queries"] for r in rows.values()),
-                           "batched": batched}
+                           "batched": batched, "checked": _check_counts(scope, tables) if check else None}
             print(f"\n{kind}: {period.start} to {period.end} (previous {period.previous().start} to "
                   f"{period.previous().end}): {found[kind]['queries']} queries, {total:,.0f} ms in all, one "
                   "request alone", flush=True)
@@ -389,6 +415,9 @@ def profile(url: str, secret: str, workdir: Path, kinds: tuple[str, ...], explai
             for key, r in rows.items():
                 print(f"    {key:28} {r['queries']:7d} {r['ms']:9.1f} {r['db_ms']:9.1f} "
                       f"{r.get('slowest_ms', 0.0):17.1f}", flush=True)
+            _print_check(found[kind]["checked"])
+            if not prototypes:
+                continue
             b = batched
             print(f"    prototype: the {b['counts']} single counts of the period (of {b['queries']} queries) as ONE"
                   f" statement, count(*) FILTER (WHERE <each filter's WHERE>): {b['ms']:.1f} ms"
@@ -424,6 +453,62 @@ def profile(url: str, secret: str, workdir: Path, kinds: tuple[str, ...], explai
     return found
 
 
+def _prototypes(scope: Any, engine: Any, seen: list[Any], tables: dict[str, Any], period: Any,
+                now: datetime.datetime) -> dict[str, Any]:
+    """The prototypes measured before the counts were kept in step (--prototypes): (a), (b), (c)."""
+    batched = _batched(scope, engine)
+    seen.clear()
+    t = time.perf_counter()
+    proto, _statements = prefetched_build(period, now)
+    batched["page_ms"] = (time.perf_counter() - t) * 1000
+    batched["page_statements"] = len(seen)
+    batched["page_same"] = _same(tables, proto)
+    seen.clear()
+    t = time.perf_counter()
+    proto, _statements = prefetched_build(period, now, categories_grouped=True)
+    batched["grouped_ms"] = (time.perf_counter() - t) * 1000
+    batched["grouped_statements"] = len(seen)
+    batched["grouped_same"] = _same(tables, proto)
+    return batched
+
+
+def _print_check(checked: dict[str, Any] | None) -> None:
+    if checked is not None:
+        print(f"    every table counted again with the filters' own queries (not the kept counts): "
+              f"{checked['ms']:,.0f} ms; the same numbers and filters: {checked['same']}"
+              f"{'' if checked['same'] else ' (differ: ' + ', '.join(checked['differ']) + ')'}", flush=True)
+
+
+class _NotKept:
+    """A Counter's kept counts that answer nothing: every figure counted with its filter's own query."""
+
+    def count(self, _chosen: Any) -> None:
+        return None
+
+    def by(self, _chosen: Any, _fields: Any) -> None:
+        return None
+
+    def hours(self, _chosen: Any) -> None:
+        return None
+
+
+def _check_counts(scope: Any, tables: dict[str, Any]) -> dict[str, Any]:
+    """The page's tables (read from the kept counts) against the same tables counted with the
+    filters' own queries over the million referrals: every number and every filter behind it."""
+    from dataclasses import replace
+
+    from fanlight.web.dashboards import dashboard
+    from fanlight.web.dashboards.figures import Counter
+
+    counter = Counter(scope.counter.session, scope.counter.now)
+    counter.kept = _NotKept()  # type: ignore[assignment]
+    plain = replace(scope, counter=counter)
+    t = time.perf_counter()
+    counted = {key: builder(plain) for key, builder in dashboard.TABLES.items()}
+    differ = [key for key in tables if not _same({key: tables[key]}, {key: counted[key]})]
+    return {"ms": (time.perf_counter() - t) * 1000, "same": not differ, "differ": differ}
+
+
 def _batched(scope: Any, engine: Any) -> dict[str, Any]:
     """A prototype of fewer queries: every single count (Counter.count) the period's tables make,
     over the period and the one before, in one statement of count(*) FILTER (WHERE <that filter's
@@ -433,7 +518,7 @@ def _batched(scope: Any, engine: Any) -> dict[str, Any]:
     from fanlight.web.dashboards import dashboard
     from fanlight.web.dashboards.figures import Counter
     from fanlight.web.models import Submission
-    from fanlight.web.triage.queue import local_midnight
+    from fanlight.web.triage.deadlines import start_of_day as local_midnight
 
     counted: list[tuple[Any, int, float]] = []
 
@@ -520,13 +605,14 @@ def prefetched_build(period: Any, now: datetime.datetime,  # noqa: C901
     from fanlight.web.dashboards.figures import Cell, Counter
     from fanlight.web.dashboards.tables import timeliness
     from fanlight.web.models import Submission
-    from fanlight.web.triage.queue import local_midnight
+    from fanlight.web.triage.deadlines import start_of_day as local_midnight
 
     class Prefetching(Counter):
         def __init__(self, session: Any, at: datetime.datetime) -> None:
             super().__init__(session, at)
             self.known: dict[Any, int] = {}
-            self.kept: dict[Any, Any] = {}
+            self.grouped: dict[Any, Any] = {}
+            self.kept = _NotKept()  # type: ignore[assignment]  # the prototypes count the filters themselves
             self.wanted: list[Any] = []
             self.recording = True
 
@@ -540,15 +626,15 @@ def prefetched_build(period: Any, now: datetime.datetime,  # noqa: C901
 
         def by(self, chosen: Any, column: Any, field: str) -> Any:
             key = ("by", chosen, str(column), field)
-            if key not in self.kept:
-                self.kept[key] = super().by(chosen, column, field)
-            return self.kept[key]
+            if key not in self.grouped:
+                self.grouped[key] = super().by(chosen, column, field)
+            return self.grouped[key]
 
         def pairs(self, chosen: Any, columns: Any, fields: Any) -> Any:
             key = ("pairs", chosen, tuple(str(c) for c in columns), fields)
-            if key not in self.kept:
-                self.kept[key] = super().pairs(chosen, columns, fields)
-            return self.kept[key]
+            if key not in self.grouped:
+                self.grouped[key] = super().pairs(chosen, columns, fields)
+            return self.grouped[key]
 
         def fetch(self) -> int:
             """The counts wanted: those of a period in one statement, the others one by one."""
@@ -596,7 +682,7 @@ def prefetched_build(period: Any, now: datetime.datetime,  # noqa: C901
     try:
         for builder in builders.values():
             builder(scope)
-        statements = 2 + len(counter.kept) + len(measured) + counter.fetch()  # 2: the choices
+        statements = 2 + len(counter.grouped) + len(measured) + counter.fetch()  # 2: the choices
         tables = {key: builder(scope) for key, builder in builders.items()}
     finally:
         timeliness.hours = original_hours
@@ -708,6 +794,10 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--explain", type=int, default=6, help="EXPLAIN ANALYZE this many of the slowest (default 6)")
     parser.add_argument("--profile-only", action="store_true", help="where the time goes only (no HTTP)")
     parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument("--prototypes", action="store_true",
+                        help="also the prototypes measured before the counts were kept in step (slow)")
+    parser.add_argument("--no-check", action="store_true",
+                        help="skip counting every table again with the filters' own queries (about a minute)")
     parser.add_argument("--index", choices=("keep", "make", "drop"), default="keep",
                         help=f"the index tried, {INDEX_NAME}: make it, drop it, or leave it as it is (default)")
     parser.add_argument("--json", metavar="PATH")
@@ -732,11 +822,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"machine: {about['machine']}\nbusy before: {', '.join(about['busy_before']) or 'nothing'}", flush=True)
         fd_args = argparse.Namespace(referrals=args.referrals, keep=args.keep)
         url, generated, facts = fd.prepare(fd_args, server, secret, workdir)
-        if facts_filled(url):
+        written = not facts_filled(url)
+        if not written:
             _log("reporting facts already filled (bench_facts_meta): kept")
         else:
             _log("filling the reporting facts (migration 0013's columns) from the events")
             about["facts_steps"] = fill_facts(url)
+        about["counts"] = counts_in_step(url, secret, workdir, written)
         problems = check_facts(url)
         if problems:
             raise RuntimeError("reporting facts disagree with the Python definitions: " + "; ".join(problems))
@@ -745,7 +837,8 @@ def main(argv: list[str] | None = None) -> int:
         about["data"] = {**facts, **describe_facts(url)}
         print(f"reporting facts: {json.dumps(describe_facts(url), default=str)}", flush=True)
         if not args.no_profile:
-            about["profile"] = profile(url, secret, workdir, ("quarter", "year"), args.explain)
+            about["profile"] = profile(url, secret, workdir, ("quarter", "year"), args.explain, args.prototypes,
+                                       not args.no_check)
         results: list[fd.Result] = []
         if not args.profile_only:
             results = measure_views(args, url, secret, workdir)

@@ -1,17 +1,17 @@
 """Migration 0013 fills the dashboards' facts of referrals stored before it: the levels from the
 answers and evaluation, the decision from its event, the request for more information, and the
-re-referral from the match keys."""
+re-referral from the match keys; migration 0015 counts them (`dashboard_counts`)."""
 
 from __future__ import annotations
 
 import datetime
 
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from fanlight.web import clock, migrate
-from fanlight.web.models import Submission
+from fanlight.web.models import DailyCount, Submission
 from tests.support.web import insert_row
 
 FIRST = datetime.datetime(2026, 1, 10, 9, 0, tzinfo=datetime.UTC)
@@ -54,5 +54,32 @@ def test_upgrading_fills_the_dashboards_facts_of_earlier_referrals(empty_url):
         assert [rows[i].information_requested for i in (first, again, late)] == [False, True, False]
         # The same child: again within 12 months of the first; the third more than 12 months after the second.
         assert [rows[i].re_referral for i in (first, again, late)] == [False, True, False]
+    finally:
+        engine.dispose()
+
+
+def test_upgrading_counts_earlier_referrals_on_their_front_door_day(empty_url):
+    """Migration 0015 writes the dashboards' counts of the referrals already stored: each on its day in
+    the time zone of the front door's published calendar (UTC here: none is published)."""
+    migrate.upgrade(empty_url, "0014")
+    engine = create_engine(empty_url, poolclass=NullPool)
+    try:
+        insert_row(engine, "users", id=1, email="u1@x.example", name="Sam Teacher", role="professional", agency="",
+                   agency_id="", password_hash="x", active=True, session_nonce="", created_at=FIRST)
+        first = a_referral(engine, 1, FIRST, {}, {})
+        a_referral(engine, 2, FIRST + datetime.timedelta(hours=16), {}, {})  # 01:00 the next day
+        with engine.begin() as connection:
+            connection.execute(update(Submission).where(Submission.id == first).values(
+                outcome="nfa", decided_at=FIRST + datetime.timedelta(hours=3), concern_categories=" neglect "))
+        migrate.upgrade(empty_url)
+        with Session(engine) as s:
+            counts = {(r.span, r.day.isoformat(), r.dimension, r.first): r.n for r in s.scalars(select(DailyCount))}
+        assert counts[("day", "2026-01-10", "all", "")] == 1
+        assert counts[("day", "2026-01-11", "all", "")] == 1
+        assert counts[("month", "2026-01-01", "all", "")] == 2
+        assert counts[("quarter", "2026-01-01", "all", "")] == counts[("year", "2025-04-01", "all", "")] == 2
+        assert counts[("month", "2026-01-01", "outcome", "nfa")] == 1
+        assert counts[("month", "2026-01-01", "category", "neglect")] == 1
+        assert counts[("day", "2026-01-10", "hours", "30")] == 1  # three hours: thirty tenths
     finally:
         engine.dispose()

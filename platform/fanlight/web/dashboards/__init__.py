@@ -9,7 +9,9 @@ exactly the referrals it counts.
   timeliness); `dashboard`: the tables by name, and the page's sections;
 - `charts`: tables drawn as SVG images by pygal; `page`: /dashboards/;
 - `export`: every table and every drilled list as CSV, audited (managers only);
-- `reporting`: the reporting replica the counts read from (FANLIGHT_REPORTING_DATABASE_URL).
+- `reporting`: the reporting replica the counts read from (FANLIGHT_REPORTING_DATABASE_URL);
+- `daily`: the counts kept in step with the referrals (`dashboard_counts`), in the transaction
+  that changes one; `kept`: a period's figures read from them.
 
 Officers and managers read the dashboards (`dashboards`); only managers export (`export`).
 """
@@ -22,7 +24,9 @@ blueprint = Blueprint("dashboards", __name__, url_prefix="/dashboards")
 
 
 def register(app: Flask) -> None:
-    from . import export, page, reporting  # noqa: F401, PLC0415  (their routes)
+    from . import daily, export, figures, page, reporting  # noqa: F401, PLC0415  (their routes)
 
+    daily.keep_in_step()
+    app.jinja_env.globals["dashboard_value"] = figures.value_html
     reporting.init_app(app)
     app.register_blueprint(blueprint)

@@ -2,22 +2,29 @@
 
 Every count is a `Cell`: the number and the holding area's filter (triage.queue.QueueFilter)
 that lists exactly the referrals counted, so its link is that filter's `args()` (DESIGN §9).
-A count is `QueueFilter.count_query`, or one row of a GROUP BY whose WHERE is the same filter's
-(`QueueFilter.count_by`), the row's value then put in the filter. A `Share` is two cells'
-quotient and a `Measure` (hours to a decision) a number over the referrals of its filter: neither
+A count of a period is read from the counts kept in step with the referrals (kept.py), which
+the tests hold equal to the filter's own count; any other is `QueueFilter.count_query`, or one
+row of a GROUP BY whose WHERE is the same filter's (`QueueFilter.count_by`), the row's value then
+put in the filter. A `Share` is two cells' quotient and a `Measure` (hours to a decision) a number over the referrals of its filter: neither
 is a count, and each links to what it is computed from.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields
 from typing import Any
+from urllib.parse import quote_plus
 
+from flask import g, url_for
+from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
 from ..triage.queue import UNRATED, QueueFilter
+from .kept import Kept
 
 
 @dataclass(frozen=True)
@@ -29,6 +36,10 @@ class Cell:
 
     def args(self) -> dict[str, str]:
         return self.filter.args()
+
+    @property
+    def href(self) -> str:
+        return holding_area_href(self.args())
 
     @property
     def text(self) -> str:
@@ -66,8 +77,49 @@ class Measure:
         return self.filter.args()
 
     @property
+    def href(self) -> str:
+        return holding_area_href(self.args())
+
+    @property
     def text(self) -> str:
         return "No decisions" if self.value is None else f"{self.value:,.1f} {self.unit}"
+
+
+def value_html(value: Value, label: str, column: str) -> Markup:
+    """A table's value as the page shows it (pages/dashboards/_table.html): a count or a measure a
+    link to its list, said in full for a screen reader; a share or a word as it is. Written here, not
+    by a template macro: a page shows a few thousand values, and a macro's call each was the most of
+    drawing the page."""
+    if isinstance(value, str):
+        return escape(value)
+    if isinstance(value, Share):
+        return escape(value.text)
+    # Each piece escaped (markupsafe's escape, as the template's autoescape), then joined: Markup.format
+    # is several times slower.
+    said = (f" referrals: {escape(label)}, {escape(column)}" if isinstance(value, Cell)
+            else f": {escape(label)}, {escape(column)} (the decided referrals it is measured over)")
+    element_id = f'id="{escape(value.id)}" ' if value.id else ""
+    return Markup(f'<a class="govuk-link" {element_id}href="{escape(value.href)}">{escape(value.text)}'  # noqa: S704
+                  f'<span class="govuk-visually-hidden">{said}</span></a>')
+
+
+def holding_area_href(args: dict[str, str]) -> str:
+    """The holding area's address with these arguments, as url_for writes it (werkzeug's encoding
+    of a query), its path looked up once a request: a page links a few thousand figures, and
+    url_for for each was a third of drawing the page."""
+    if "holding_area" not in g:
+        g.holding_area = url_for("triage.holding_area")
+    query = "&".join(f"{_quoted(k)}={_quoted(v)}" for k, v in args.items() if v is not None)
+    return f"{g.holding_area}?{query}" if query else str(g.holding_area)
+
+
+URL_SAFE = "!$'()*,/:;?@"  # werkzeug.urls: what a query leaves unescaped
+PLAIN = re.compile(r"[A-Za-z0-9_.~-]*")  # what quote_plus never escapes: most arguments, written as they are
+
+
+def _quoted(text: str) -> str:
+    """urlencode's quoting of one key or value (quote_plus with werkzeug's safe characters)."""
+    return text if PLAIN.fullmatch(text) else quote_plus(text, safe=URL_SAFE)
 
 
 Value = Cell | Share | Measure | str
@@ -100,18 +152,26 @@ class Table:
 
 
 class Counter:
-    """Counts filters in one session (the reporting engine's) at one moment."""
+    """Counts filters in one session (the reporting engine's) at one moment: from the counts kept
+    in step (dashboards/kept.py) where they hold the filter, else with the filter's own query."""
 
     def __init__(self, session: Session, now: datetime.datetime) -> None:
         self.session = session
         self.now = now
+        self.kept = Kept(session)
 
     def count(self, chosen: QueueFilter, id: str = "") -> Cell:  # noqa: A002
+        kept = self.kept.count(chosen)
+        if kept is not None:
+            return Cell(kept, chosen, id)
         return Cell(self.session.scalar(chosen.count_query(self.now)) or 0, chosen, id)
 
     def by(self, chosen: QueueFilter, column: Any, field: str) -> dict[str, Cell]:
         """One cell for each value of `column` among the referrals `chosen` lists (NULL is "none"),
         each with `field` of the filter set to that value."""
+        kept = self.kept.by(chosen, (field,))
+        if kept is not None:
+            return {key: Cell(n, narrowed(chosen, {field: key})) for (key,), n in kept.items()}
         found: dict[str, Cell] = {}
         for value, n in self.session.execute(chosen.count_by(self.now, column)):
             key = UNRATED if value is None else str(value)
@@ -120,6 +180,10 @@ class Counter:
 
     def pairs(self, chosen: QueueFilter, columns: tuple[Any, Any], fields: tuple[str, str]) -> dict[tuple[str, str], Cell]:
         """As `by`, for each pair of values of two columns (an agreement matrix's cells)."""
+        kept = self.kept.by(chosen, fields)
+        if kept is not None:
+            return {(first, second): Cell(n, narrowed(chosen, dict(zip(fields, (first, second), strict=True))))
+                    for (first, second), n in kept.items()}
         found: dict[tuple[str, str], Cell] = {}
         for first, second, n in self.session.execute(chosen.count_by(self.now, *columns)):
             key = (UNRATED if first is None else str(first), UNRATED if second is None else str(second))
@@ -136,5 +200,16 @@ def cell_or_zero(found: dict[str, Cell], key: str, chosen: QueueFilter, field: s
 
 
 def narrowed(chosen: QueueFilter, changes: dict[str, Any]) -> QueueFilter:
-    """The filter with some of its fields set (by name: a breakdown's column's)."""
-    return replace(chosen, **changes)
+    """The filter with some of its fields set (by name: a breakdown's column's).
+
+    A copy with the fields set, not dataclasses.replace: a page narrows a filter a few thousand
+    times (each agency, each period), and replace (which runs __init__ again) was a fifth of its time."""
+    found = copy.copy(chosen)
+    for name, value in changes.items():
+        if name not in QUEUE_FIELDS:
+            raise TypeError(f"QueueFilter has no field {name!r}")
+        object.__setattr__(found, name, value)  # a frozen dataclass's own copy, before anyone sees it
+    return found
+
+
+QUEUE_FIELDS = frozenset(f.name for f in fields(QueueFilter))

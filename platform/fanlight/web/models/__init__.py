@@ -13,11 +13,12 @@ from .delivery import Delivery, DeliveryAttempt
 from .information import InformationRequest
 from .mail import OutboxMessage
 from .referrals import Attachment, Draft, ReferralMatchKey, RetentionGrant, Submission, SubmissionEvent
+from .reporting import DailyCount
 from .states import ChangeState, DeliveryState, DraftStatus, MailStatus, Rag, ReferralStatus
 
 __all__ = [
     "AccountToken", "ApiClient", "ApiIdempotencyKey", "Attachment", "AuditEvent", "Base", "Change", "ChangeComment", "ChangeItem", "ChangeState",
-    "DefinitionEvent", "DefinitionVersion", "Delivery", "DeliveryAttempt", "DeliveryState", "Draft", "DraftStatus", "HeldAnswers", "InformationRequest", "MailStatus", "OutboxMessage",
+    "DailyCount", "DefinitionEvent", "DefinitionVersion", "Delivery", "DeliveryAttempt", "DeliveryState", "Draft", "DraftStatus", "HeldAnswers", "InformationRequest", "MailStatus", "OutboxMessage",
     "Publication", "Rag", "ReferralMatchKey", "ReferralStatus", "RetentionGrant", "SignInThrottle", "Submission",
     "SubmissionEvent", "User", "new_id",
 ]

@@ -177,7 +177,7 @@ class QueueFilter:
 
     def args(self, **changes: Any) -> dict[str, str]:
         """This filter as a query string's arguments (defaults left out), with `changes` applied."""
-        f = replace(self, **changes)
+        f = replace(self, **changes) if changes else self
         pairs = {"status": f.status, "rag": f.rag, "category": f.category, "agency": f.agency, "owner": f.owner,
                  "due": f.due, "q": f.search or None, **f.reporting_args(),
                  "sort": None if f.sort == "received" else f.sort, "page": None if f.page == 1 else str(f.page)}

@@ -61,12 +61,21 @@ def timeliness(scope: Scope) -> Table:
             (Measure(p90_now, decided_now.filter, "hours", "figure-p90-hours"),
              Measure(p90_before, decided_before.filter, "hours"))),
     ), note="Of the contacts received in each period that are decided. Hours are elapsed hours, nights and "
-            "weekends included; a working day is the decision clock's.")
+            "weekends included, each decision's counted to the tenth of an hour below it; a working day is "
+            "the decision clock's.")
 
 
 def hours(counter: Counter, decided: QueueFilter) -> tuple[float | None, float | None]:
     """The median and 90th percentile of hours from receipt to decision of the referrals `decided`
-    lists (interpolated between the two nearest, as PostgreSQL's percentile_cont)."""
+    lists (interpolated between the two nearest, as PostgreSQL's percentile_cont).
+
+    A period's are read from the counts kept in step: a histogram of tenths of an hour, each
+    referral's hours taken as the start of its tenth. So they are exact for times to a decision in
+    whole tenths of an hour (six minutes), and otherwise under the exact figure by less than 0.1
+    hour, the precision the page shows them to."""
+    histogram = counter.kept.hours(decided)
+    if histogram is not None:
+        return histogram_percentile(histogram, 0.5), histogram_percentile(histogram, 0.9)
     where = decided.where(counter.now)
     if counter.session.get_bind().dialect.name == "postgresql":
         elapsed = func.extract("epoch", Submission.decided_at - Submission.received_at) / 3600.0
@@ -77,6 +86,25 @@ def hours(counter: Counter, decided: QueueFilter) -> tuple[float | None, float |
     found = sorted(elapsed_hours(received, decided_at) for received, decided_at in counter.session.execute(
         select(Submission.received_at, Submission.decided_at).where(*where)) if decided_at is not None)
     return percentile(found, 0.5), percentile(found, 0.9)
+
+
+def histogram_percentile(histogram: list[tuple[float, int]], fraction: float) -> float | None:
+    """`percentile` of the values a histogram counts ((value, how many), in order), not listed one by one."""
+    total = sum(n for _, n in histogram)
+    if not total:
+        return None
+    rank = fraction * (total - 1)
+    low, high = _nth(histogram, math.floor(rank)), _nth(histogram, math.ceil(rank))
+    return low + (high - low) * (rank - math.floor(rank))
+
+
+def _nth(histogram: list[tuple[float, int]], index: int) -> float:
+    """The value at `index` (from 0) of the values in order."""
+    for value, n in histogram:
+        if index < n:
+            return value
+        index -= n
+    return histogram[-1][0]
 
 
 def elapsed_hours(received: datetime.datetime, decided: datetime.datetime) -> float:

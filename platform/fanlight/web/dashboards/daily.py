@@ -1,0 +1,295 @@
+"""The dashboards' counts kept in step with the referrals (models/reporting.py's `dashboard_counts`).
+
+Each referral adds one to a row of each dimension below, on the front door's local day it was
+received (and that day's month, quarter and council year). Whatever writes a referral's reporting columns, in whatever
+transaction (its arrival, a decision, a request for more information, a re-decision, an edit),
+changes its rows in that same transaction: SQLAlchemy's session events read the referral's facts
+before and after each flush, and before and after each ORM UPDATE or DELETE of `submissions`
+(triage/decisions.py writes the decision with one; retention deletes with one), and add the
+difference. Nothing is summed
+later, so a dashboard reads counts as current as the holding area's lists.
+
+SQL written around the ORM (a bulk load, a hand repair) is not seen: `rebuild` writes every row
+again from the referrals, in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import math
+import zoneinfo
+from collections import Counter as Tally
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from types import SimpleNamespace
+from typing import Any
+
+from flask import has_app_context
+from sqlalchemy import Connection, delete, event, insert, inspect, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from ..models import DailyCount, Submission
+from ..triage import deadlines
+from ..triage.queue import UNRATED
+from . import periods
+
+Key = tuple[str, datetime.date, str, str, str]  # span, its first day, dimension, first, second
+LocalDay = Callable[[datetime.datetime], datetime.date]
+# Each referral is counted on its day, and again in its month, its quarter and its year (the
+# council's, from 1 April): a period is read as the fewest rows that cover it (dashboards/kept.py).
+SPANS = ("day", "month", "quarter", "year")
+BUCKETS_AN_HOUR = 10  # the histogram of hours to a decision: tenths of an hour (the page shows one decimal)
+FACTS = (Submission.id, Submission.received_at, Submission.agency_id, Submission.cin_referral_source,
+         Submission.concern_categories, Submission.outcome, Submission.decided_at, Submission.due_at,
+         Submission.level_referrer, Submission.level_suggested, Submission.level_applied,
+         Submission.information_requested, Submission.re_referral)
+WATCHED = frozenset(column.key for column in FACTS)
+
+
+def local_day(moment: datetime.datetime) -> datetime.date:
+    """The front door's day of a moment (its calendar's time zone: the app's; UTC outside one)."""
+    if has_app_context():
+        return deadlines.local(moment).date()
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=datetime.UTC)
+    return aware.astimezone(datetime.UTC).date()
+
+
+def in_zone(name: str) -> LocalDay:
+    """The day of a moment in one named time zone (a migration's, which has no app)."""
+    zone = zoneinfo.ZoneInfo(name)
+
+    def day(moment: datetime.datetime) -> datetime.date:
+        aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=datetime.UTC)
+        return aware.astimezone(zone).date()
+
+    return day
+
+
+def _text(value: Any) -> str:
+    return UNRATED if value is None else str(value)
+
+
+def _utc(moment: datetime.datetime) -> datetime.datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=datetime.UTC)
+
+
+def decided_state(decided_at: datetime.datetime | None, due_at: datetime.datetime | None) -> str:
+    """no, in_time, late, or undue (decided, nothing due): the holding area's `decided` splits."""
+    if decided_at is None:
+        return "no"
+    if due_at is None:
+        return "undue"
+    return "in_time" if _utc(decided_at) <= _utc(due_at) else "late"
+
+
+def escalation_of(referrer: int | None, applied: int | None) -> str | None:
+    if referrer is None or applied is None:
+        return None
+    return "agreed" if referrer == applied else "over" if referrer > applied else "under"
+
+
+def hours_bucket(received_at: datetime.datetime, decided_at: datetime.datetime) -> int:
+    """The tenth of an hour the time to a decision falls in (0: under six minutes)."""
+    seconds = (_utc(decided_at) - _utc(received_at)).total_seconds()
+    return math.floor(seconds * BUCKETS_AN_HOUR / 3600 + 1e-9)  # a whole tenth stays itself
+
+
+def dimensions(row: Any) -> Iterator[tuple[str, str, str]]:
+    """(dimension, first, second) of each row a referral adds one to."""
+    agency = _text(row.agency_id)
+    yield "all", "", ""  # (a count by agency is the sum of `asked`'s, yes and no)
+    yield "source", _text(row.cin_referral_source), ""
+    for category in sorted(set((row.concern_categories or "").split())):
+        yield "category", category, ""
+    yield "outcome", _text(row.outcome), ""
+    yield "decided", decided_state(row.decided_at, row.due_at), ""
+    yield "re_referral", "yes" if row.re_referral else "no", ""
+    yield "asked", agency, "yes" if row.information_requested else "no"
+    escalation = escalation_of(row.level_referrer, row.level_applied)
+    if escalation is not None:
+        yield "escalation", agency, escalation
+    yield "referrer-applied", _text(row.level_referrer), _text(row.level_applied)
+    yield "suggested-applied", _text(row.level_suggested), _text(row.level_applied)
+    if row.decided_at is not None:
+        yield "hours", str(hours_bucket(row.received_at, row.decided_at)), ""
+
+
+@functools.lru_cache(maxsize=4096)  # a rebuild asks it of every referral: of a few hundred days
+def span_start(span: str, day: datetime.date) -> datetime.date:
+    """The first day of the span (a day, a month, a quarter or a year of the council's) holding `day`."""
+    if span == "day":
+        return day
+    if span == "month":
+        return day.replace(day=1)
+    return periods.period_of(span, day).start
+
+
+def keys_of(row: Any, day_of: LocalDay) -> Iterator[Key]:
+    day = day_of(row.received_at)
+    starts = [(span, span_start(span, day)) for span in SPANS]
+    for dimension, first, second in dimensions(row):
+        for span, start in starts:
+            yield span, start, dimension, first, second
+
+
+def tally(rows: Iterable[Any], day_of: LocalDay) -> Tally[Key]:
+    found: Tally[Key] = Tally()
+    for row in rows:
+        found.update(keys_of(row, day_of))
+    return found
+
+
+# Kept in step -------------------------------------------------------------------------------------
+
+
+def facts_of(connection: Connection, ids: Iterable[str]) -> list[Any]:
+    """The referrals' facts as the transaction sees them now."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return []
+    return list(connection.execute(select(*FACTS).where(Submission.id.in_(wanted))))
+
+
+def add(connection: Connection, changes: Tally[Key]) -> None:
+    """Add each change to its row (made at zero if new), in key order: two transactions adding to
+    the same rows take their locks in the same order, so never deadlock."""
+    rows = [{"span": k[0], "day": k[1], "dimension": k[2], "first": k[3], "second": k[4], "n": n}
+            for k, n in sorted(changes.items()) if n]
+    if not rows:
+        return
+    dialect = connection.dialect.name
+    made = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(DailyCount).values(rows)
+    connection.execute(made.on_conflict_do_update(  # one statement, one round trip, however many rows
+        index_elements=["span", "day", "dimension", "first", "second"],
+        set_={"n": DailyCount.n + made.excluded.n}))
+
+
+def difference(before: Sequence[Any], after: Sequence[Any]) -> Tally[Key]:
+    changes = tally(after, local_day)
+    changes.subtract(tally(before, local_day))
+    return changes
+
+
+def _watched_changes(session: Session) -> list[Submission]:
+    """The stored referrals this flush changes a counted column of."""
+    return [obj for obj in session.dirty if isinstance(obj, Submission)
+            and any(inspect(obj).attrs[key].history.has_changes() for key in WATCHED)]
+
+
+def _facts_in(objects: Sequence[Submission], connection: Connection, before: bool) -> list[Any]:
+    """The referrals' facts from their objects (as loaded, `before`; or as flushed), each read from
+    the database instead where the object does not hold them all (an attribute never loaded)."""
+    found, unknown = [], []
+    for obj in objects:
+        facts = _object_facts(obj, before)
+        if facts is None:
+            unknown.append(obj.id)
+        else:
+            found.append(facts)
+    return found + facts_of(connection, unknown)
+
+
+def _object_facts(obj: Submission, before: bool) -> Any | None:
+    state = inspect(obj)
+    values = {}
+    for key in WATCHED:
+        if key in state.unloaded:
+            return None
+        history = state.attrs[key].history
+        if not before:
+            values[key] = state.dict.get(key)
+        elif history.deleted or history.unchanged:
+            values[key] = [*history.deleted, *history.unchanged][0]
+        else:
+            return None  # set without its value loaded first: what it was is in the database
+    return SimpleNamespace(**values)
+
+
+def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    changed = _watched_changes(session)
+    deleted = [obj for obj in session.deleted if isinstance(obj, Submission)]
+    new = [obj for obj in session.new if isinstance(obj, Submission)]
+    if changed or deleted or new:
+        before = _facts_in(changed, session.connection(), before=True) + facts_of(session.connection(),
+                                                                                   [obj.id for obj in deleted])
+        session.info.setdefault("dashboard_counts", []).append((before, [*changed, *new]))
+
+
+def _after_flush(session: Session, _context: Any) -> None:
+    for before, written in session.info.pop("dashboard_counts", []):
+        connection = session.connection()
+        add(connection, difference(before, _facts_in(written, connection, before=False)))
+
+
+def _after_rollback(session: Session, _previous: Any) -> None:
+    """A flush that failed never reached `_after_flush`: what it noted goes with the transaction."""
+    session.info.pop("dashboard_counts", None)
+
+
+def _on_execute(state: ORMExecuteState) -> Any:
+    """An ORM UPDATE or DELETE of referrals: their facts before and after it, the difference added."""
+    if not (state.is_update or state.is_delete) or not _of_submissions(state) or not _touches_facts(state):
+        return None
+    connection = state.session.connection()
+    ids = _ids_of(state, connection)
+    before = facts_of(connection, ids)
+    result = state.invoke_statement()
+    add(connection, difference(before, facts_of(connection, ids)))
+    return result
+
+
+def _ids_of(state: ORMExecuteState, connection: Connection) -> list[str]:
+    """The referrals an UPDATE or DELETE reaches: its WHERE's, or a bulk update's by primary key."""
+    where = state.statement.whereclause  # type: ignore[attr-defined]
+    if where is not None:
+        return list(connection.scalars(select(Submission.id).where(where)))
+    given: list[Any] = list(state.parameters) if isinstance(state.parameters, list) else [state.parameters or {}]
+    if all("id" in p for p in given):
+        return [str(p["id"]) for p in given]
+    return list(connection.scalars(select(Submission.id)))
+
+
+def _of_submissions(state: ORMExecuteState) -> bool:
+    return any(mapper.class_ is Submission for mapper in state.all_mappers)
+
+
+def _touches_facts(state: ORMExecuteState) -> bool:
+    if state.is_delete:
+        return True
+    values = getattr(state.statement, "_values", None)  # the SET clause's columns (none known: assume it does)
+    if not values:
+        return True
+    return any(getattr(column, "key", column) in WATCHED for column in values)
+
+
+def keep_in_step() -> None:
+    """Listen to every session (once): the counts change in each transaction that changes a referral."""
+    for name, listener in (("before_flush", _before_flush), ("after_flush", _after_flush),
+                           ("after_soft_rollback", _after_rollback), ("do_orm_execute", _on_execute)):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
+
+
+# Rebuilt --------------------------------------------------------------------------------------------
+
+
+def front_door_day() -> LocalDay:
+    """`local_day`, its time zone looked up once (a rebuild's million referrals need not look it up each)."""
+    calendar = deadlines.calendar() if has_app_context() else None
+    return in_zone(calendar.timezone if calendar is not None else "UTC")
+
+
+def rebuild(connection: Connection, day_of: LocalDay | None = None, batch: int = 20_000) -> int:
+    """Every row again from the referrals (in the caller's transaction); the number of rows written.
+    Their days in the front door's time zone (the app's), unless `day_of` says otherwise."""
+    day_of = day_of or front_door_day()
+    found: Tally[Key] = Tally()
+    for rows in connection.execute(select(*FACTS).execution_options(yield_per=batch)).partitions():
+        found.update(tally(rows, day_of))
+    connection.execute(delete(DailyCount))
+    written: list[dict[str, Any]] = [{"span": k[0], "day": k[1], "dimension": k[2], "first": k[3], "second": k[4], "n": n}
+                                     for k, n in found.items() if n]
+    for start in range(0, len(written), batch):
+        connection.execute(insert(DailyCount), written[start:start + batch])
+    return len(written)
