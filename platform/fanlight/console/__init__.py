@@ -92,7 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _with_census_commands(parser: argparse.ArgumentParser,
                           commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-    """`fanlight census export` (a function of its own: build_parser is long enough)."""
+    """`fanlight census export` and `fanlight dashboards rebuild-counts` (a function of their own:
+    build_parser is long enough)."""
     census = commands.add_parser("census", help="the DfE Children in Need census")
     census_tasks = census.add_subparsers(dest="task", required=True, parser_class=type(parser))
     census_export = census_tasks.add_parser(
@@ -102,6 +103,12 @@ def _with_census_commands(parser: argparse.ArgumentParser,
     census_export.add_argument("--out", required=True, metavar="FILE", help="the XML file to write (replaced whole)")
     census_export.add_argument("--la-code", metavar="NNN", help="the council's DfE LA number (default FANLIGHT_LA_CODE)")
     census_export.set_defaults(handler=_census_export)
+    dashboards = commands.add_parser("dashboards", help="the managers' dashboards")
+    dashboards_tasks = dashboards.add_subparsers(dest="task", required=True, parser_class=type(parser))
+    rebuild = dashboards_tasks.add_parser(
+        "rebuild-counts", help="count the dashboards' figures again from the referrals (after SQL written "
+                               "around Fanlight, or a change of the front door's time zone)")
+    rebuild.set_defaults(handler=_dashboards_rebuild)
     return parser
 
 
@@ -360,6 +367,18 @@ def _census_export(args: argparse.Namespace) -> int:
             return 2
     print("\n".join(done.lines()), file=sys.stderr)
     return done.exit_code
+
+
+def _dashboards_rebuild(args: argparse.Namespace) -> int:
+    from fanlight.web import db
+    from fanlight.web.dashboards import daily
+
+    flask_app = app()
+    with flask_app.app_context(), disposed(flask_app), db.transaction() as s:
+        # One transaction: the dashboards read the old counts until the new ones are committed whole.
+        rows = daily.rebuild(s.connection())
+    print(f"dashboard counts rebuilt from the referrals: {rows} rows")
+    return 0
 
 
 if __name__ == "__main__":
