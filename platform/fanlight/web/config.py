@@ -44,6 +44,9 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("FANLIGHT_INSECURE_COOKIES") != "1" and not _is_local(),
         "PERMANENT_SESSION_LIFETIME": 12 * 60 * 60,  # the cookie's life: at least the absolute limit below
+        # A cookie that lasts as long as the absolute limit needs no new expiry on every request: it is
+        # sent again only when the session changes (accounts/sessions.py).
+        "SESSION_REFRESH_EACH_REQUEST": False,
         # Sessions end after this long without a request, and this long after signing in whatever
         # happens; the timeout warning appears this long before the idle limit (QUALITY §3, §15).
         "FANLIGHT_SESSION_IDLE_SECONDS": _int("FANLIGHT_SESSION_IDLE_SECONDS", 30 * 60),

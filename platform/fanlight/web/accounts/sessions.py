@@ -1,7 +1,11 @@
 """Who is signed in, and for how long: session limits, and answers held when a session ended.
 
 A session ends 30 minutes after its last request or 12 hours after signing in (both
-configurable); a page's own background refresh is not a request that counts. It also ends when
+configurable); a page's own background refresh is not a request that counts. The time of the
+last request is written into the cookie only when it has moved on by a step (1/120 of the idle
+limit: 15 seconds of 30 minutes), and the idle limit is counted from it with that step added, so
+a session never ends early and at most one step late, and pages read in quick succession (the
+sections of a form, htmx updates) send no new cookie. It also ends when
 the same person signs in or out somewhere else, or their password changes (the session nonce
 moves on). A section posted after its session ended, for whichever reason, is kept, and saved
 once they sign in again on the same browser and confirm.
@@ -44,14 +48,20 @@ def absolute_seconds() -> int:
     return int(current_app.config["FANLIGHT_SESSION_ABSOLUTE_SECONDS"])
 
 
+def seen_step() -> float:
+    """How far the last request's time moves on before the cookie is written again (see above)."""
+    return idle_seconds() / 120
+
+
 def identify() -> tuple[User | None, int | None, str]:
     """(the signed-in person, None, ""); or (None, their id, why) when their session has ended."""
     user_id, nonce = session.get("user_id"), session.get("nonce")
     if not user_id or not nonce:
         return _ended_before()
     now = clock.current().timestamp()
+    seen = session.get("seen_at", 0)
     ended = ("absolute" if now - session.get("signed_in_at", 0) > absolute_seconds()
-             else "idle" if now - session.get("seen_at", 0) > idle_seconds() else "")
+             else "idle" if now - seen > idle_seconds() + seen_step() else "")
     if ended:
         return _end(user_id, ended)
     user = db.session().get(User, user_id)
@@ -60,8 +70,8 @@ def identify() -> tuple[User | None, int | None, str]:
         return None, None, ""
     if not secrets.compare_digest(user.session_nonce, str(nonce)):
         return _end(user_id, "elsewhere")  # signed in or out on another device, or a new password
-    if request.headers.get(BACKGROUND) != "1":
-        session["seen_at"] = now
+    if request.headers.get(BACKGROUND) != "1" and now - seen >= seen_step():
+        session["seen_at"] = now  # a changed session is a new cookie: only once a step (see above)
     return user, None, ""
 
 

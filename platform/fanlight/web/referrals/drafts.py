@@ -7,12 +7,15 @@ overwrite (two tabs on one draft, a phone on a bad connection sending again).
 from __future__ import annotations
 
 import datetime
+import json
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import delete as delete_rows
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from fanlight.engine import CompiledForm
 
@@ -76,12 +79,23 @@ def save_answers(draft: Draft, revision: int, changes: dict[str, Any], *, visite
             update(Draft)
             .where(Draft.id == draft.id, Draft.revision == revision, Draft.status == DraftStatus.DRAFT)
             .values(answers=answers, visited=seen, revision=Draft.revision + 1, updated_at=clock.now())
+            .execution_options(synchronize_session=False)
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             current = s.scalar(select(Draft.revision).where(Draft.id == draft.id)) or 0
             raise StaleRevision(current)
-    s.refresh(draft)
+    _saved(s, draft, answers, seen, revision + 1)
     return draft.revision
+
+
+def _saved(s: Session, draft: Draft, answers: dict[str, Any], visited: list[str], revision: int) -> None:
+    """The draft as the save just stored it, without reading it back (a second round trip on every
+    save): what was written is known, and only the database's clock is not."""
+    set_committed_value(draft, "answers", json.loads(json.dumps(answers)))  # as stored: JSON types only
+    set_committed_value(draft, "visited", list(visited))
+    set_committed_value(draft, "revision", revision)
+    if draft in s:
+        s.expire(draft, ["updated_at"])  # read from the database only if something asks
 
 
 def carry_forward(draft: Draft, revision: int, older: CompiledForm, newer: CompiledForm, publication_id: int) -> list[str]:

@@ -5,12 +5,15 @@ No Flask here either: the referral pages turn these into pages, and tests can re
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from fanlight.engine import CompiledForm, Evaluation, Message
 from fanlight.engine.definitions import model as m
 
+T = TypeVar("T")
 NOT_STARTED, IN_PROGRESS, COMPLETED, NOT_NEEDED = "Not started", "In progress", "Completed", "Not needed"
 
 
@@ -25,8 +28,33 @@ class SectionStatus:
         return self.section.id
 
 
-def field_section(compiled: CompiledForm) -> dict[str, str]:
+class PerVersion(Generic[T]):
+    """What a page works out from a compiled form version alone, worked out once per version.
+
+    A compiled version never changes; a new publication compiles new objects, so a cache keyed
+    by the object (and dropped with it) can never serve a structure of a version that went.
+    """
+
+    def __init__(self, build: Callable[[CompiledForm], T]) -> None:
+        self.build = build
+        self.found: dict[int, tuple[weakref.ref[CompiledForm], T]] = {}
+
+    def __call__(self, compiled: CompiledForm) -> T:
+        hit = self.found.get(id(compiled))
+        if hit is not None and hit[0]() is compiled:
+            return hit[1]
+        value = self.build(compiled)
+        key = id(compiled)
+        self.found[key] = (weakref.ref(compiled, lambda _: self.found.pop(key, None)), value)
+        return value
+
+
+def _field_section(compiled: CompiledForm) -> dict[str, str]:
     return {f.id: s.id for s in compiled.form.sections for f in s.fields}
+
+
+# Which section each top-level field is on: read for every message of every page.
+field_section = PerVersion(_field_section)
 
 
 def errors_in(section: m.Section, evaluation: Evaluation, compiled: CompiledForm) -> list[Message]:

@@ -51,7 +51,9 @@ def submit(draft: Draft, owner: User, evaluation: Evaluation, recipient: Recipie
            acknowledged: list[str] | None = None) -> Submission:
     """Turn a complete draft into its one submission (idempotent). `acknowledged`: the ids of the
     must-acknowledge warnings the referrer ticked, recorded in the stored evaluation."""
-    existing = submission_for(draft.id)
+    # A draft still open has no submission: the claim below makes it one, or finds the one a
+    # concurrent submit made. Only a draft already sent is looked up first (a round trip saved).
+    existing = submission_for(draft.id) if draft.status != DraftStatus.DRAFT else None
     if existing is not None:
         return existing
     s = db.session()
