@@ -234,6 +234,9 @@ def test_the_print_view_case_note_and_json_of_a_sent_referral(app, teacher_clien
     assert printed.status_code == 200
     html = printed.get_data(as_text=True)
     assert reference in html and "Jordan" in html and "Sarah Collins" in html
+    cards = re.findall(r'<h(\d) class="govuk-summary-card__title">([^<]*)</h', html)
+    assert ("2", "The child or children") in cards and "Child 1:" not in html  # a card per section
+    assert [t.split(",")[0] for level, t in cards if level == "3" and t.startswith("Jordan")] == ["Jordan Morgan"]
 
     note = teacher_client.get(f"/submissions/{submission_id}/case-note.txt")
     assert note.status_code == 200

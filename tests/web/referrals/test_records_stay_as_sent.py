@@ -24,8 +24,10 @@ def test_a_printed_referral_shows_the_childs_age_on_the_day_it_was_sent(app, tea
         s.get(Submission, submission_id).submitted_at = datetime.datetime(2019, 6, 1, 9, 30, tzinfo=datetime.UTC)
         s.commit()
     page = teacher_client.get(f"/submissions/{submission_id}/print").get_data(as_text=True)
-    ages = re.findall(r"Child 1: [^<]*age[^<]*</dt>\s*<dd[^>]*>\s*(\d+)", page, flags=re.IGNORECASE)
-    assert ages == ["2"], ages  # 2 on 1 June 2019; evaluated today it would be 9
+    assert re.findall(r">Jordan Morgan, (\d+)</h3>", page) == ["2"]  # his card: 2 on 1 June 2019, not today's 9
+    jordan = page.split(">Jordan Morgan, 2</h3>", 1)[1].split('<div class="govuk-summary-card">', 1)[0]
+    ages = re.findall(r"age[^<]*</dt>\s*<dd[^>]*>\s*(\d+)", jordan, flags=re.IGNORECASE)
+    assert ages == ["2"], ages
 
 
 def test_after_a_two_tab_conflict_the_page_shows_the_saved_answers_not_the_unsaved_ones(app, teacher_client):

@@ -114,7 +114,8 @@ def start_again(submission_id: str) -> Redirect:
 def print_view(submission_id: str) -> str:
     submission = policies.own_submission(submission_id)
     return render_template("pages/referrals/print.html", submission=submission, compiled=form_of(submission),
-                           evaluation=as_sent(submission), answers=submission.answers)
+                           evaluation=as_sent(submission), answers=submission.answers,
+                           item_title=journey.item_title)
 
 
 @bp.route("/submissions/<submission_id>/case-note.txt")
