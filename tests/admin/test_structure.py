@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from fanlight.admin.structure import conditions as c
 from fanlight.admin.structure.copying import copy_form
@@ -17,7 +18,15 @@ from fanlight.admin.structure.questions import FIELD_TYPES, QuestionInput
 from fanlight.engine.definitions import model as m
 from fanlight.web.definitions.catalogue import compiled_set
 from fanlight.web.models import DefinitionEvent
-from tests.admin.workbench_helpers import CFC, change_text, errors_in, live_text, start_change, token
+from tests.admin.workbench_helpers import (
+    CFC,
+    change_text,
+    errors_in,
+    live_text,
+    service_change,
+    start_change,
+    token,
+)
 from tests.support.factories import database, snapshot
 
 HELP = "Which kind of help is needed?"
@@ -492,3 +501,112 @@ def test_a_question_of_every_type_can_be_added_and_the_form_stays_valid():
     texts[CFC] = document.render()
     assert [str(p) for p in compiled_set(texts).problems] == []
     assert {q.type for sec in document.sections() for q in sec.questions} >= set(m.FIELD_TYPES)
+
+
+# Hostile and unusual input --------------------------------------------------------------------------------------
+
+
+def compiles_and_reads_back(condition: c.Condition) -> str:
+    """The condition's expression, after checking it compiles in the form and is read back as the same condition."""
+    found = questions()
+    expression = c.to_expression(condition, found)
+    document = FormDocument.parse(cfc())
+    document.set_condition("accuracy_confirmed", expression)
+    loaded = compiled_set({**folder_texts(), "forms/cause-for-concern.yaml": document.render()})
+    assert not list(loaded.problems), [p.message for p in loaded.problems]
+    assert c.parse(expression, found) == condition
+    return expression
+
+
+def test_an_answer_with_quotes_backslashes_or_line_breaks_compiles_and_means_what_it_says():
+    posted = c.posted(MultiDict([("clauses", "1"), ("clause-0-field", "dsl_name"), ("clause-0-operator", "one_of"),
+                                 ("clause-0-answer", "O'Brien \\ 'x' or true"), ("clause-0-answer", "Ann\r\n  Lee\t")]))
+    assert not c.problems(posted, questions())
+    assert posted.clauses[0].answers == ["O'Brien \\ 'x' or true", "Ann Lee"]
+    assert compiles_and_reads_back(posted) == "dsl_name in ['O\\'Brien \\\\ \\'x\\' or true', 'Ann Lee']"
+
+
+def test_a_number_is_written_so_it_compiles_and_a_date_must_be_a_real_one():
+    number = c.Condition([c.Clause("episodes_last_90_days", "one_of", ["007", "-0.50"])])
+    assert not c.problems(number, questions())
+    assert number.clauses[0].answers == ["7", "-0.50"]
+    assert compiles_and_reads_back(number) == "episodes_last_90_days in [7, -0.50]"
+    for not_a_day in ("2026-02-30", "2026-13-01"):
+        errors = c.problems(c.Condition([c.Clause("da_incident_date", "is", [not_a_day])]), questions())
+        assert errors and "Enter a real date" in errors[0].message, not_a_day
+
+
+def test_control_characters_and_very_long_answers_are_refused_at_the_answer():
+    for answer, message in (("a\x00b", "control characters"), ("x" * 501, "500 characters or fewer")):
+        errors = c.problems(c.Condition([c.Clause("dsl_name", "is", [answer])]), questions())
+        assert errors and errors[0].field == "clause-0-answer" and message in errors[0].message, errors
+
+
+@pytest.mark.parametrize(("values", "where"), [
+    ({"type": "text", "label": "x" * 1001, "required": "no"}, "label"),
+    ({"type": "text", "label": "Name", "hint": "x" * 20_001, "required": "no"}, "hint"),
+    ({"type": "content", "text": "x" * 20_001}, "text"),
+    ({"type": "text", "label": "Name", "required": "no", "pattern": "a" * 1001}, "pattern"),
+    ({"type": "radios", "label": "Which?", "required": "no", "options": "Yes\n" + "x" * 501}, "options"),
+])
+def test_inputs_longer_than_they_may_be_are_refused_at_their_input(values, where):
+    posted = QuestionInput.read(MultiDict(values), set())
+    assert posted.question is None
+    assert [e.field for e in posted.errors] == [where], posted.errors
+
+
+def test_a_copy_with_a_title_longer_than_it_may_be_is_refused():
+    with pytest.raises(StructureError, match="title must be 1,000 characters or fewer"):
+        copy_form(cfc(), "a-copy", "x" * 1001, set())
+
+
+def test_a_problem_adding_guidance_links_to_the_guidance_text(app, lead, lead_client):
+    change_id = service_change(app, lead, {"rules/broken.yaml": "kind: ruleset\nid: broken\n"})
+    url = page_url(change_id, "question", section="about-this-referral", type="content")
+    response = post_to(lead_client, url, type="content", text="Read this first.", after="")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'href="#text"' in html and 'id="text"' in html and 'href="#label"' not in html
+
+
+def summary_links_without_a_control(html: str) -> list[str]:
+    """The error summary's links that lead to no input, select, textarea or button of the page."""
+    summary = re.search(r'<div class="govuk-error-summary".*?</ul>', html, re.S)
+    assert summary, "no error summary"
+    anchors = re.findall(r'href="#([^"]+)"', summary.group(0))
+    assert anchors, "no links in the error summary"
+    return [a for a in anchors
+            if not re.search(rf'<(input|select|textarea|button)\b[^>]*\bid="{re.escape(a)}"', html)]
+
+
+def test_every_error_summary_of_the_structured_pages_links_to_its_input(app, lead_client):
+    change_id = start_change(lead_client)
+    question = "question", {"section": "about-this-referral"}
+    cases: list[tuple[str, dict[str, str], dict[str, str]]] = [
+        (*question, {"type": "text", "label": "", "id": "Bad", "min_length": "x", "pattern": "p" * 1001}),
+        (*question, {"type": "content", "text": ""}),
+        (*question, {"type": "radios", "label": "Which?", "required": "yes", "options": ""}),
+        (*question, {"type": "repeat", "label": "People", "required": "no", "item_label": "", "item_question": ""}),
+        (*question, {"type": "file", "label": "Files", "required": "no", "accept": "bad", "max_size": "x"}),
+        (*question, {"type": "date", "label": "When?", "required": "no", "min": "soon", "max": "later"}),
+        ("section", {}, {"title": "", "question-type": "text", "question-label": "", "question-required": ""}),
+        ("condition", {"node": "dsl_name"}, {"clauses": "3", "clause-0-field": "", "clause-1-field": "request_type",
+                                             "clause-2-field": "spoke_to", "clause-2-operator": "bigger",
+                                             "action": "save"}),
+        ("condition", {"node": "accuracy_confirmed"}, {"clauses": "1", "clause-0-field": "spoke_to", "action": "save"}),
+        ("copy", {}, {"id": "Not an id", "title": ""}),
+        ("remove", {"node": "request_type"}, {}),
+    ]
+    for page, query, data in cases:
+        url = page_url(change_id, page, **{**query, **({"type": data["type"]} if "type" in data else {})})
+        response = post_to(lead_client, url, **data)
+        assert response.status_code == 422, (page, data, response.status_code)
+        assert summary_links_without_a_control(response.get_data(as_text=True)) == [], (page, data)
+    chosen = lead_client.get(page_url(change_id, "question", section="about-this-referral", chosen="yes"))
+    assert summary_links_without_a_control(chosen.get_data(as_text=True)) == []
+
+
+def test_a_question_whose_label_is_only_spaces_is_called_by_its_id():
+    text = cfc().replace("label: Name of your safeguarding lead or manager", "label: '  '", 1)
+    assert "label: '  '" in text
+    assert FormDocument.parse(text).label_of("dsl_name") == "dsl_name"

@@ -116,12 +116,12 @@ class Document:
         try:
             y = _yaml()  # the bundled files' layout: mappings by 2, list items by 4 with the dash at 2
             data = y.load(text)
-            if isinstance(data, CommentedMap) and _dump(y, data) == text:
+            if isinstance(data, CommentedMap) and yaml_text(y, data) == text:
                 return cls(text, data, y)
             _, indent, block_seq_indent = load_yaml_guess_indent(text)
             y = _yaml(indent or 2, (indent or 2) + (block_seq_indent or 0), block_seq_indent or 0)
             data = y.load(text)
-            if isinstance(data, CommentedMap) and _dump(y, data) == text:
+            if isinstance(data, CommentedMap) and yaml_text(y, data) == text:
                 return cls(text, data, y)
         except (YAMLError, ValueError, TypeError) as error:
             raise QuickEditError(f"The file cannot be read as YAML: {error}. Use the YAML editor.") from None
@@ -138,11 +138,11 @@ class Document:
         if self.kind == "form":
             return [t for sec, prefix, f in self._fields() if (t := self._field_target(sec, prefix, f)) is not None]
         if self.kind == "ruleset":
-            return [self._rule_target(r) for r in _seq(self.data.get("rules")) if isinstance(r, CommentedMap)
+            return [self._rule_target(r) for r in as_list(self.data.get("rules")) if isinstance(r, CommentedMap)
                     and "message" in r]
         if self.kind == "thresholds":
             levels = self._levels()
-            return [self._indicator_target(i, levels) for i in _seq(self.data.get("indicators"))
+            return [self._indicator_target(i, levels) for i in as_list(self.data.get("indicators"))
                     if isinstance(i, CommentedMap)]
         if self.kind == "options":
             return [Target("options", "options", str(self.data.get("title", "")), str(self.data.get("title", "")),
@@ -159,13 +159,13 @@ class Document:
         found: list[tuple[CommentedMap, str, CommentedMap]] = []
 
         def walk(sec: CommentedMap, prefix: str, fields: Any) -> None:
-            for f in _seq(fields):
+            for f in as_list(fields):
                 if isinstance(f, CommentedMap) and isinstance(f.get("id"), str):
                     found.append((sec, prefix, f))
                     if isinstance(f.get("fields"), CommentedSeq):
                         walk(sec, f"{prefix}/{f['id']}", f["fields"])
 
-        for sec in _seq(self.data.get("sections")):
+        for sec in as_list(self.data.get("sections")):
             if isinstance(sec, CommentedMap) and isinstance(sec.get("id"), str):
                 walk(sec, str(sec["id"]), sec.get("fields"))
         return found
@@ -176,25 +176,26 @@ class Document:
         options = f.get("options")
         return Target(
             f"{prefix}/{f['id']}", "field", str(sec.get("title", sec["id"])), _one_line(f.get("label")),
-            label=_str(f.get("label")), hint=_str(f.get("hint")), required=f.get("required") is True,
-            required_if=_str(f.get("required_if")), field_type=_str(f.get("type")),
+            label=as_text(f.get("label")), hint=as_text(f.get("hint")), required=f.get("required") is True,
+            required_if=as_text(f.get("required_if")), field_type=as_text(f.get("type")),
             options=_options_of(options), options_ref=options if isinstance(options, str) else "",
         )
 
     def _rule_target(self, r: CommentedMap) -> Target:
         return Target(f"rules/{r.get('id')}", "rule", "Rules", _one_line(r.get("message")),
-                      message=_str(r.get("message")), severity=_str(r.get("severity")), when=_str(r.get("when")))
+                      message=as_text(r.get("message")), severity=as_text(r.get("severity")),
+                      when=as_text(r.get("when")))
 
     def _levels(self) -> list[tuple[int, str]]:
-        return [(lv["level"], _str(lv.get("name"))) for lv in _seq(self.data.get("levels"))
+        return [(lv["level"], as_text(lv.get("name"))) for lv in as_list(self.data.get("levels"))
                 if isinstance(lv, CommentedMap) and isinstance(lv.get("level"), int)]
 
     def _indicator_target(self, i: CommentedMap, levels: list[tuple[int, str]]) -> Target:
         level = i.get("level") if isinstance(i.get("level"), int) else None
         name = dict(levels).get(level, "") if level is not None else ""
         return Target(f"indicators/{i.get('id')}", "indicator", f"Level {level}: {name}" if name else f"Level {level}",
-                      _one_line(i.get("text")), text=_str(i.get("text")), level=level, levels=levels,
-                      domain=_str(i.get("domain")), when=_str(i.get("when")))
+                      _one_line(i.get("text")), text=as_text(i.get("text")), level=level, levels=levels,
+                      domain=as_text(i.get("domain")), when=as_text(i.get("when")))
 
     def _node(self, node: str) -> CommentedMap:
         if self.kind == "form":
@@ -205,7 +206,7 @@ class Document:
             group, _, ident = node.partition("/")
             container = {"ruleset": "rules", "thresholds": "indicators"}[self.kind]
             if group == container:
-                for item in _seq(self.data.get(container)):
+                for item in as_list(self.data.get(container)):
                     if isinstance(item, CommentedMap) and str(item.get("id")) == ident:
                         return item
         elif self.kind == "options" and node == "options":
@@ -221,8 +222,8 @@ class Document:
 
     def render(self) -> str:
         """The text now, after the edits made; refused if any comment of the file would be lost."""
-        result = _dump(self.yaml, self.data)
-        lost = _comments(self.text) - _comments(result)
+        result = yaml_text(self.yaml, self.data)
+        lost = comment_lines(self.text) - comment_lines(result)
         if lost:
             raise QuickEditError("The quick edit would lose a comment of this file "
                                  f"({next(iter(lost)).strip()[:60]}). Make this change in the YAML editor.")
@@ -236,7 +237,7 @@ class Document:
             _edit_field(item, target, edit)
         elif target.kind == "rule":
             if edit.message is not None:
-                _set(item, "message", edit.message, after=("severity", "when", "id"))
+                set_key(item, "message", edit.message, after=("severity", "when", "id"))
         elif target.kind == "indicator":
             _edit_indicator(item, target, edit)
         elif target.kind == "options":
@@ -245,21 +246,21 @@ class Document:
 
 def _edit_field(item: CommentedMap, target: Target, edit: Edit) -> None:
     if edit.label is not None:
-        _set(item, "label", edit.label, after=("type", "id"))
+        set_key(item, "label", edit.label, after=("type", "id"))
     if edit.hint is not None:
         _set_optional(item, "hint", edit.hint, after=HINT_AFTER)
     if edit.required is not None and edit.required != target.required:
         if edit.required:
-            _set(item, "required", True, after=REQUIRED_AFTER)
+            set_key(item, "required", True, after=REQUIRED_AFTER)
         else:
-            _delete(item, "required")
+            delete_key(item, "required")
     if target.options and not target.options_ref:
         _edit_options(item["options"], edit)
 
 
 def _edit_indicator(item: CommentedMap, target: Target, edit: Edit) -> None:
     if edit.text is not None:
-        _set(item, "text", edit.text, after=("domain", "level", "id"))
+        set_key(item, "text", edit.text, after=("domain", "level", "id"))
     if edit.level is not None and edit.level != target.level:
         if edit.level not in dict(target.levels):
             raise QuickEditError(f"There is no level {edit.level} in these thresholds.")
@@ -267,33 +268,40 @@ def _edit_indicator(item: CommentedMap, target: Target, edit: Edit) -> None:
 
 
 # Helpers -----------------------------------------------------------------------------------------
+# Public because the structured pages (fanlight.admin.structure) make their edits with the same
+# round trip: one way to write a key, drop a key and keep the comment lines after a block.
 
 
-def _dump(y: YAML, data: Any) -> str:
+def yaml_text(y: YAML, data: Any) -> str:
+    """The document's text as `y` writes it."""
     out = io.StringIO()
     y.dump(data, out)
     return out.getvalue()
 
 
-def _comments(text: str) -> Counter[str]:
+def comment_lines(text: str) -> Counter[str]:
+    """The file's whole-line comments, counted, to tell whether an edit lost one."""
     return Counter(line.strip() for line in text.splitlines() if line.lstrip().startswith("#"))
 
 
-def _seq(value: Any) -> list[Any]:
+def as_list(value: Any) -> list[Any]:
+    """A YAML list's items; nothing for anything else (a hand edit may have put a string there)."""
     return list(value) if isinstance(value, list) else []
 
 
-def _str(value: Any) -> str:
+def as_text(value: Any) -> str:
+    """A YAML value as text; a missing one as ""."""
     return "" if value is None else str(value)
 
 
 def _one_line(value: Any) -> str:
-    text = " ".join(_str(value).split())
+    text = " ".join(as_text(value).split())
     return text if len(text) <= 140 else text[:139] + "…"
 
 
 def _options_of(value: Any) -> list[OptionValue]:
-    return [OptionValue(_str(o.get("value")), _str(o.get("label"))) for o in _seq(value) if isinstance(o, dict)]
+    return [OptionValue(as_text(o.get("value")), as_text(o.get("label")))
+            for o in as_list(value) if isinstance(o, dict)]
 
 
 def normal(text: str) -> str:
@@ -314,7 +322,7 @@ def _plain_ok(text: str) -> bool:
         return False
 
 
-def _styled(text: str, old: Any) -> Any:
+def styled_like(text: str, old: Any) -> Any:
     """The new text written the way the old one was (plain, quoted or a block), where it can be."""
     if "\n" in text:
         return LiteralScalarString(text + "\n")
@@ -327,13 +335,13 @@ def _styled(text: str, old: Any) -> Any:
     return text
 
 
-def _set(item: CommentedMap, key: str, value: Any, *, after: tuple[str, ...]) -> None:
+def set_key(item: CommentedMap, key: str, value: Any, *, after: tuple[str, ...]) -> None:
     """Set a key, writing text in the style it had; a new key goes after the first of `after` present."""
     if isinstance(value, str):
         value = normal(value)
-        if key in item and normal(_str(item[key])) == value:
+        if key in item and normal(as_text(item[key])) == value:
             return  # unchanged: leave the bytes alone
-        value = _styled(value, item.get(key))
+        value = styled_like(value, item.get(key))
     if key in item:
         was_block = isinstance(item[key], LiteralScalarString | FoldedScalarString)
         item[key] = value
@@ -342,9 +350,9 @@ def _set(item: CommentedMap, key: str, value: Any, *, after: tuple[str, ...]) ->
         return
     anchor = next((k for k in after if k in item), None)
     position = list(item).index(anchor) + 1 if anchor is not None else len(item)
-    trailing = _take_trailing(item) if position == len(item) else None
+    trailing = take_trailing_comments(item) if position == len(item) else None
     item.insert(position, key, value)
-    _give_trailing(item, trailing)
+    give_trailing_comments(item, trailing)
 
 
 def _after_block(item: CommentedMap, key: str) -> None:
@@ -360,18 +368,19 @@ def _after_block(item: CommentedMap, key: str) -> None:
 
 def _set_optional(item: CommentedMap, key: str, value: str, *, after: tuple[str, ...]) -> None:
     if normal(value):
-        _set(item, key, value, after=after)
+        set_key(item, key, value, after=after)
     elif key in item:
-        _delete(item, key)
+        delete_key(item, key)
 
 
-def _delete(item: CommentedMap, key: str) -> None:
+def delete_key(item: CommentedMap, key: str) -> None:
+    """Remove a key and its end-of-line comment; comment lines after the block stay where they were."""
     if key not in item:
         return
-    trailing = _take_trailing(item) if list(item)[-1] == key else None
+    trailing = take_trailing_comments(item) if list(item)[-1] == key else None
     item.ca.items.pop(key, None)  # its own end-of-line comment goes with it
     del item[key]
-    _give_trailing(item, trailing)
+    give_trailing_comments(item, trailing)
 
 
 # ruamel keeps the comment lines that follow a block (a separator before the next section, say)
@@ -383,12 +392,13 @@ def _block(value: Any) -> bool:
     return isinstance(value, CommentedMap | CommentedSeq) and len(value) > 0 and not value.fa.flow_style()
 
 
-def _take_trailing(node: CommentedMap | CommentedSeq) -> Any:
+def take_trailing_comments(node: CommentedMap | CommentedSeq) -> Any:
+    """Detach the comment lines that follow a block (None if there are none)."""
     if not len(node):
         return None
     last: Any = list(node)[-1] if isinstance(node, CommentedMap) else len(node) - 1
     if _block(node[last]):
-        found = _take_trailing(node[last])
+        found = take_trailing_comments(node[last])
         if found is not None:
             return found
     slot = 2 if isinstance(node, CommentedMap) else 0
@@ -399,12 +409,13 @@ def _take_trailing(node: CommentedMap | CommentedSeq) -> Any:
     return None
 
 
-def _give_trailing(node: CommentedMap | CommentedSeq, token: Any) -> None:
+def give_trailing_comments(node: CommentedMap | CommentedSeq, token: Any) -> None:
+    """Reattach them to whatever is last in the block now."""
     if token is None or not len(node):
         return
     last: Any = list(node)[-1] if isinstance(node, CommentedMap) else len(node) - 1
     if _block(node[last]):
-        _give_trailing(node[last], token)
+        give_trailing_comments(node[last], token)
         return
     slot = 2 if isinstance(node, CommentedMap) else 0
     entry = node.ca.items.setdefault(last, [None, None, None, None])
@@ -416,20 +427,20 @@ def _give_trailing(node: CommentedMap | CommentedSeq, token: Any) -> None:
 
 def _edit_options(options: CommentedSeq, edit: Edit) -> None:
     """Relabel, remove and add options of an inline list, keeping each option's own style."""
-    values = [_str(o.get("value")) for o in options]
+    values = [as_text(o.get("value")) for o in options]
     unknown = (set(edit.relabel) | edit.remove) - set(values)
     if unknown:
         raise QuickEditError(f"There is no option {sorted(unknown)[0]!r} to change.")
     for option in options:
-        new = edit.relabel.get(_str(option.get("value")))
-        if new is not None and _str(option.get("value")) not in edit.remove:
-            _set(option, "label", new, after=("value",))
-    trailing = _take_trailing(options)
+        new = edit.relabel.get(as_text(option.get("value")))
+        if new is not None and as_text(option.get("value")) not in edit.remove:
+            set_key(option, "label", new, after=("value",))
+    trailing = take_trailing_comments(options)
     for index in reversed(range(len(options))):
         if values[index] in edit.remove:
             options.ca.items.pop(index, None)  # its own end-of-line comment goes with it
             del options[index]
-    kept = {_str(o.get("value")) for o in options}
+    kept = {as_text(o.get("value")) for o in options}
     for new_option in edit.add:
         if new_option.value in kept:
             raise QuickEditError(f"There is already an option {new_option.value!r}.")
@@ -437,15 +448,15 @@ def _edit_options(options: CommentedSeq, edit: Edit) -> None:
         _append_option(options, new_option)
     if not options:
         raise QuickEditError("A question needs at least one option.")
-    _give_trailing(options, trailing)
+    give_trailing_comments(options, trailing)
 
 
 def _append_option(options: CommentedSeq, option: OptionValue) -> None:
     model = options[-1] if len(options) else None
     row = CommentedMap()
     # Written like the option before it; a value such as no or on is quoted, so it stays a word.
-    row["value"] = _styled(normal(option.value), model.get("value") if model is not None else None)
-    row["label"] = _styled(normal(option.label), model.get("label") if model is not None else None)
+    row["value"] = styled_like(normal(option.value), model.get("value") if model is not None else None)
+    row["label"] = styled_like(normal(option.label), model.get("label") if model is not None else None)
     if model is not None and model.fa.flow_style():
         row.fa.set_flow_style()
     options.append(row)

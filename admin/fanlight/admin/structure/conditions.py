@@ -9,7 +9,9 @@ editor is shown as it is and left alone until the service lead replaces it.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from werkzeug.datastructures import MultiDict
@@ -29,6 +31,7 @@ LIST_WORDS: dict[str, str] = {"is": "includes", "is_not": "does not include", "o
 JOINS = ("and", "or")
 NEEDS_NO_ANSWER = frozenset({"answered", "not_answered"})
 MAX_CLAUSES = 10
+MAX_ANSWER = 500  # characters: as long as an option's label may be
 YES_NO = (("true", "Yes"), ("false", "No"))
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
@@ -78,10 +81,17 @@ def literal(question: Question, answer: str) -> str:
     if question.type == "yes_no":
         return answer
     if question.type == "number":
-        return answer
+        return number_literal(answer)
     if question.type == "date":
         return f"d'{answer}'"
     return quoted(answer)
+
+
+def number_literal(answer: str) -> str:
+    """A number as the expression language reads it: 007 would not compile, so it is written 7."""
+    _, sign, digits = answer.rpartition("-")
+    whole, dot, fraction = digits.partition(".")
+    return f"{sign}{whole.lstrip('0') or '0'}{dot}{fraction}"
 
 
 def clause_expression(clause: Clause, question: Question) -> str:
@@ -229,10 +239,16 @@ def posted(form: MultiDict[str, str]) -> Condition:
     except ValueError:
         rows = 1
     clauses = [Clause(form.get(f"clause-{i}-field", "").strip(), form.get(f"clause-{i}-operator", "is"),
-                      [a.strip() for a in form.getlist(f"clause-{i}-answer") if a.strip()])
+                      [one_line(a) for a in form.getlist(f"clause-{i}-answer") if a.strip()])
                for i in range(rows)]
     join = form.get("join", "and")
     return Condition(clauses, join if join in JOINS else "and")
+
+
+def one_line(answer: str) -> str:
+    """An answer with each run of spaces, tabs or line breaks made one space: a line break inside quotes
+    would not compile, and the condition is read back from the expression with spaces evened out."""
+    return " ".join(answer.split())
 
 
 def problems(condition: Condition, questions: dict[str, Question]) -> list[FormError]:
@@ -261,10 +277,27 @@ def _answer_problems(i: int, clause: Clause, question: Question) -> list[FormErr
     if clause.operator in ("is", "is_not") and len(clause.answers) > 1:
         return [FormError(where, "Choose one answer, or choose “is one of” for several")]
     for answer in clause.answers:
+        if len(answer) > MAX_ANSWER:
+            return [FormError(where, f"An answer must be {MAX_ANSWER} characters or fewer")]
+        if any(unicodedata.category(char) == "Cc" for char in answer):
+            return [FormError(where, "An answer cannot hold control characters: type it again")]
         if question.has_choices and answer not in dict(question.options):
             return [FormError(where, f"“{answer}” is not one of the answers to “{question.label}”")]
         if question.type == "number" and not _NUMBER.fullmatch(answer):
             return [FormError(where, "Enter a number, like 5 or 2.5")]
-        if question.type == "date" and not _DATE.fullmatch(answer):
-            return [FormError(where, "Enter a date as year-month-day, like 2026-01-31")]
+        if question.type == "date" and not _is_date(answer):
+            return [FormError(where, "Enter a real date as year-month-day, like 2026-01-31")]
+    if question.type == "number":  # shown back as it is written: 007 as 7
+        clause.answers = [number_literal(a) for a in clause.answers]
     return []
+
+
+def _is_date(answer: str) -> bool:
+    """A date the expression language accepts: year-month-day, and a day the month has."""
+    if not _DATE.fullmatch(answer):
+        return False
+    try:
+        datetime.date.fromisoformat(answer)
+    except ValueError:
+        return False
+    return True

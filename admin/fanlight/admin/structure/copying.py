@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import re
 
-from fanlight.admin.quickedit import _set, normal
+from fanlight.admin.quickedit import normal, set_key
 
 from .document import FormDocument, StructureError
+from .questions import LONGEST
 
 _FORM_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
@@ -25,6 +26,8 @@ def copy_form(text: str, new_id: str, new_title: str, taken: set[str]) -> str:
     new_id, new_title = new_id.strip(), normal(new_title)
     if not new_title:
         raise StructureError("Enter the new form's title.")
+    if len(new_title) > LONGEST["title"]:
+        raise StructureError(f"The new form's title must be {LONGEST['title']:,} characters or fewer.")
     if not _FORM_ID.match(new_id) or len(new_id) > 80:
         raise StructureError("The new form's id can only contain lower-case letters, numbers and hyphens, and starts "
                              "with a letter, like early-help-request.")
@@ -33,5 +36,5 @@ def copy_form(text: str, new_id: str, new_title: str, taken: set[str]) -> str:
     data = document.data
     data["id"] = new_id
     data["version"] = 1
-    _set(data, "title", new_title, after=("version", "id"))
+    set_key(data, "title", new_title, after=("version", "id"))
     return document.render()

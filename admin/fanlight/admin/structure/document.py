@@ -18,14 +18,14 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from fanlight.admin.quickedit import (
     Document,
     QuickEditError,
-    _comments,
-    _delete,
-    _dump,
-    _give_trailing,
-    _seq,
-    _set,
-    _str,
-    _take_trailing,
+    as_list,
+    as_text,
+    comment_lines,
+    delete_key,
+    give_trailing_comments,
+    set_key,
+    take_trailing_comments,
+    yaml_text,
 )
 
 from .conditions import YES_NO, Question
@@ -85,12 +85,12 @@ class FormDocument:
 
     @property
     def form_id(self) -> str:
-        return _str(self.data.get("id"))
+        return as_text(self.data.get("id"))
 
     def render(self) -> str:
         """The text now; refused if a comment would be lost (other than those inside what was removed)."""
-        result = _dump(self.document.yaml, self.data)
-        lost = _comments(self.text) - _comments(result) - self.removed
+        result = yaml_text(self.document.yaml, self.data)
+        lost = comment_lines(self.text) - comment_lines(result) - self.removed
         if lost:
             raise StructureError(f"This would lose a comment of the file ({next(iter(lost)).strip()[:60]}). "
                                  "Make this change in the YAML editor.")
@@ -99,8 +99,8 @@ class FormDocument:
     # Reading ------------------------------------------------------------------------------------------
 
     def sections(self) -> list[SectionRow]:
-        return [SectionRow(_str(sec.get("id")), _str(sec.get("title")), _str(sec.get("show_if")),
-                           [_row(f) for f in _seq(sec.get("fields")) if isinstance(f, CommentedMap)])
+        return [SectionRow(as_text(sec.get("id")), as_text(sec.get("title")), as_text(sec.get("show_if")),
+                           [_row(f) for f in as_list(sec.get("fields")) if isinstance(f, CommentedMap)])
                 for sec in self._sections()]
 
     def questions(self, shared: Mapping[str, Options] | None = None) -> dict[str, Question]:
@@ -108,9 +108,9 @@ class FormDocument:
         option lists of the change's set (id -> (value, label)s), for questions that use one."""
         found: dict[str, Question] = {}
         for sec in self._sections():
-            for f in _seq(sec.get("fields")):
+            for f in as_list(sec.get("fields")):
                 if isinstance(f, CommentedMap) and f.get("type") in CONDITION_TYPES and not f.get("calculate"):
-                    found[_str(f["id"])] = _question(f, shared or {})
+                    found[as_text(f["id"])] = _question(f, shared or {})
         return found
 
     def field_ids(self) -> set[str]:
@@ -118,9 +118,9 @@ class FormDocument:
         ids: set[str] = set()
 
         def walk(fields: Any) -> None:
-            for f in _seq(fields):
+            for f in as_list(fields):
                 if isinstance(f, CommentedMap):
-                    ids.add(_str(f.get("id")))
+                    ids.add(as_text(f.get("id")))
                     walk(f.get("fields"))
 
         for sec in self._sections():
@@ -128,25 +128,26 @@ class FormDocument:
         return ids
 
     def section_ids(self) -> set[str]:
-        return {_str(sec.get("id")) for sec in self._sections()}
+        return {as_text(sec.get("id")) for sec in self._sections()}
 
     def label_of(self, node: str) -> str:
         """What a section or question is called, for messages."""
         if node in self.section_ids():
-            return _str(self._section(node).get("title"))
+            return as_text(self._section(node).get("title"))
         item = self._locate(node)[1]
-        return _str(item.get("label") or item.get("text") or node).strip().splitlines()[0]
+        words = as_text(item.get("label") or item.get("text")).strip().splitlines()
+        return words[0] if words else node  # a label of only spaces, written by hand, says nothing
 
     def show_if_of(self, node: str) -> str:
         item = self._section(node) if node in self.section_ids() else self._locate(node)[1]
-        return _str(item.get("show_if"))
+        return as_text(item.get("show_if"))
 
     def _sections(self) -> list[CommentedMap]:
-        return [s for s in _seq(self.data.get("sections")) if isinstance(s, CommentedMap)]
+        return [s for s in as_list(self.data.get("sections")) if isinstance(s, CommentedMap)]
 
     def _section(self, section_id: str) -> CommentedMap:
         for sec in self._sections():
-            if _str(sec.get("id")) == section_id:
+            if as_text(sec.get("id")) == section_id:
                 return sec
         raise StructureError("There is no such section in this form.")
 
@@ -154,8 +155,8 @@ class FormDocument:
         """A top-level question and the list of its section that holds it."""
         for sec in self._sections():
             fields = sec.get("fields")
-            for f in _seq(fields):
-                if isinstance(f, CommentedMap) and _str(f.get("id")) == field_id:
+            for f in as_list(fields):
+                if isinstance(f, CommentedMap) and as_text(f.get("id")) == field_id:
                     return fields, f
         raise StructureError("There is no such question in this form.")
 
@@ -165,8 +166,8 @@ class FormDocument:
         if not repeat_id:
             return self._field(node)
         fields = self._field(repeat_id)[1].get("fields")
-        for f in _seq(fields):
-            if isinstance(f, CommentedMap) and _str(f.get("id")) == sub_id:
+        for f in as_list(fields):
+            if isinstance(f, CommentedMap) and as_text(f.get("id")) == sub_id:
                 return fields, f
         raise StructureError("There is no such question in this list.")
 
@@ -175,12 +176,12 @@ class FormDocument:
     def add_question(self, section_id: str, question: CommentedMap, after: str | None, within: str = "") -> None:
         """Add a question to a section, or to each record of its list `within`: after the question
         `after`, first if it is "", last if None."""
-        if _str(question.get("id")) in self.field_ids():
+        if as_text(question.get("id")) in self.field_ids():
             raise StructureError(f"There is already a question with the id {question.get('id')}.")
         fields = self._records_of(within, question) if within else self._section(section_id).get("fields")
         if not isinstance(fields, CommentedSeq):
             raise StructureError("This section has no list of questions to add to. Use the YAML editor.")
-        ids = [_str(f.get("id")) if isinstance(f, CommentedMap) else "" for f in fields]
+        ids = [as_text(f.get("id")) if isinstance(f, CommentedMap) else "" for f in fields]
         if after is not None and after != "" and after not in ids:
             raise StructureError("There is no such question in this section to add the new one after.")
         position = len(fields) if after is None else 0 if after == "" else ids.index(after) + 1
@@ -233,10 +234,10 @@ class FormDocument:
     # Sections -----------------------------------------------------------------------------------------
 
     def add_section(self, section: CommentedMap, after: str | None) -> None:
-        if _str(section.get("id")) in self.section_ids():
+        if as_text(section.get("id")) in self.section_ids():
             raise StructureError(f"There is already a section with the id {section.get('id')}.")
         sections = self.data["sections"]
-        ids = [_str(s.get("id")) if isinstance(s, CommentedMap) else "" for s in sections]
+        ids = [as_text(s.get("id")) if isinstance(s, CommentedMap) else "" for s in sections]
         if after is not None and after != "" and after not in ids:
             raise StructureError("There is no such section to add the new one after.")
         position = len(sections) if after is None else 0 if after == "" else ids.index(after) + 1
@@ -260,7 +261,7 @@ class FormDocument:
         self._removed(_remove(sections, _index(sections, item)))
 
     def _removed(self, item: CommentedMap) -> None:
-        self.removed += _comments(_dump(self.document.yaml, item))
+        self.removed += comment_lines(yaml_text(self.document.yaml, item))
 
     # Conditions ---------------------------------------------------------------------------------------
 
@@ -269,27 +270,27 @@ class FormDocument:
         is_section = node in self.section_ids()
         item = self._section(node) if is_section else self._locate(node)[1]
         if not expression:
-            _delete(item, "show_if")
+            delete_key(item, "show_if")
             return
-        _set(item, "show_if", expression, after=SHOW_IF_AFTER_SECTION if is_section else SHOW_IF_AFTER_FIELD)
+        set_key(item, "show_if", expression, after=SHOW_IF_AFTER_SECTION if is_section else SHOW_IF_AFTER_FIELD)
 
 
 def _row(f: CommentedMap) -> QuestionRow:
-    subs = [(_str(s.get("id")), _str(s.get("label") or s.get("id"))) for s in _seq(f.get("fields"))
+    subs = [(as_text(s.get("id")), as_text(s.get("label") or s.get("id"))) for s in as_list(f.get("fields"))
             if isinstance(s, CommentedMap)]
-    label = _str(f.get("label")) or _str(f.get("text")).strip().split("\n")[0]
-    return QuestionRow(_str(f.get("id")), _str(f.get("type")), label, _str(f.get("show_if")),
+    label = as_text(f.get("label")) or as_text(f.get("text")).strip().split("\n")[0]
+    return QuestionRow(as_text(f.get("id")), as_text(f.get("type")), label, as_text(f.get("show_if")),
                        f.get("required") is True, subs)
 
 
 def _question(f: CommentedMap, shared: Mapping[str, Options]) -> Question:
     options = f.get("options")
-    choices = tuple((_str(o.get("value")), _str(o.get("label"))) for o in _seq(options) if isinstance(o, dict))
+    choices = tuple((as_text(o.get("value")), as_text(o.get("label"))) for o in as_list(options) if isinstance(o, dict))
     if isinstance(options, str):
         choices = tuple(shared.get(options, ()))
     if f.get("type") == "yes_no":
         choices = YES_NO
-    return Question(_str(f["id"]), _str(f.get("label")) or _str(f["id"]), _str(f.get("type")), choices)
+    return Question(as_text(f["id"]), as_text(f.get("label")) or as_text(f["id"]), as_text(f.get("type")), choices)
 
 
 def _index(seq: CommentedSeq, item: CommentedMap) -> int:
@@ -298,16 +299,16 @@ def _index(seq: CommentedSeq, item: CommentedMap) -> int:
 
 def _remove(seq: CommentedSeq, index: int) -> CommentedMap:
     """Take an item out; the comment lines after the list (kept by its last item) stay after it."""
-    trailing = _take_trailing(seq) if index == len(seq) - 1 else None
+    trailing = take_trailing_comments(seq) if index == len(seq) - 1 else None
     item: CommentedMap = seq[index]
     seq.ca.items.pop(index, None)
     del seq[index]
-    _give_trailing(seq, trailing)
+    give_trailing_comments(seq, trailing)
     return item
 
 
 def _insert(seq: CommentedSeq, index: int, item: CommentedMap) -> None:
     """Put an item in; added last, it takes over the comment lines that followed the list."""
-    trailing = _take_trailing(seq) if index >= len(seq) else None
+    trailing = take_trailing_comments(seq) if index >= len(seq) else None
     seq.insert(index, item)
-    _give_trailing(seq, trailing)
+    give_trailing_comments(seq, trailing)

@@ -6,13 +6,14 @@ written as the YAML a hand edit would add.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import SingleQuotedScalarString
 from werkzeug.datastructures import MultiDict
 
-from fanlight.admin.quickedit import _styled, normal
+from fanlight.admin.quickedit import normal, styled_like
 from fanlight.web.errors import FormError
 
 
@@ -51,6 +52,11 @@ SETTING_WORDS = {
     "accept": "File types allowed", "max_size": "Largest file, in megabytes", "item_label": "What one record is called",
     "item_question": "The first question of each record",
 }
+# The longest each input may be, in characters: the quick edit's limits, so a posted page of any size
+# never becomes a definition no one can read.
+LONGEST = {"label": 1000, "hint": 20_000, "text": 20_000, "pattern": 1000, "item_label": 200, "item_question": 1000,
+           "title": 1000, "description": 20_000}
+LONGEST_OPTION = 500
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _SECTION_ID = re.compile(r"^[a-z][a-z0-9]*([-_][a-z0-9]+)*$")
 _WHOLE = re.compile(r"^\d{1,9}$")
@@ -107,22 +113,30 @@ class QuestionInput:
             errors.append(FormError(f"{prefix}id", f"There is already a question with the id {field_id}: choose another"))
         if spec.answerable and values.get("required") not in ("yes", "no"):
             errors.append(FormError(f"{prefix}required", "Select whether the question must be answered"))
+        asked = ("label", "hint") if spec.answerable else ("text",)
+        errors += too_long(values, list(dict.fromkeys([*asked, *(s for s in spec.settings if s in LONGEST)])), prefix)
         question = CommentedMap()
         question["id"] = field_id
         question["type"] = kind
         if spec.answerable:
-            question["label"] = _styled(words, None)
+            question["label"] = styled_like(words, None)
             hint = normal(values.get("hint", ""))
             if hint:
-                question["hint"] = _styled(hint, None)
+                question["hint"] = styled_like(hint, None)
             if values.get("required") == "yes":
                 question["required"] = True
         else:
-            question["text"] = _styled(words, None)
+            question["text"] = styled_like(words, None)
         for setting in spec.settings:
             errors += _setting(question, setting, values, prefix)
         errors += _bounds_in_order(question, prefix)
         return cls(values, errors, question if not errors else None)
+
+
+def too_long(values: dict[str, str], names: Sequence[str], prefix: str = "") -> list[FormError]:
+    """Each input of `names` longer than it may be, at its input."""
+    return [FormError(f"{prefix}{name}", f"This must be {LONGEST[name]:,} characters or fewer")
+            for name in names if len(values.get(name, "")) > LONGEST[name]]
 
 
 def _setting(question: CommentedMap, setting: str, values: dict[str, str], prefix: str) -> list[FormError]:
@@ -151,7 +165,7 @@ def _setting(question: CommentedMap, setting: str, values: dict[str, str], prefi
             return [FormError(where, "Give file types like application/pdf, image/jpeg, separated by commas")]
         question["accept"] = _flow(CommentedSeq(types))
     else:
-        question[setting] = _styled(raw, None)
+        question[setting] = styled_like(raw, None)
     return []
 
 
@@ -191,6 +205,8 @@ def _options(question: CommentedMap, text: str, where: str) -> list[FormError]:
     options, seen = CommentedSeq(), set()
     for label in labels:
         value = option_value(label)
+        if len(label) > LONGEST_OPTION:
+            return [FormError(where, f"Each option must be {LONGEST_OPTION} characters or fewer")]
         if not value:
             return [FormError(where, f"The option “{label}” needs some letters or numbers")]
         if value in seen:
@@ -207,7 +223,7 @@ def _item_question(question: CommentedMap, label: str, where: str) -> list[FormE
     label = normal(label)
     if not label:
         return [FormError(where, "Enter the first question of each record, like Full name")]
-    sub = CommentedMap([("id", id_from(label) or "name"), ("type", "text"), ("label", _styled(label, None))])
+    sub = CommentedMap([("id", id_from(label) or "name"), ("type", "text"), ("label", styled_like(label, None))])
     question["fields"] = CommentedSeq([sub])
     return []
 
@@ -232,6 +248,7 @@ class SectionInput:
         title = normal(values.get("title", ""))
         if not title:
             errors.append(FormError("title", "Enter a title for the section"))
+        errors += too_long(values, ("title", "description"))
         section_id = values.get("id", "").strip() or unique(id_from(title, separator="-") or "section", section_ids)
         if not _SECTION_ID.match(section_id) or len(section_id) > 64:
             errors.append(FormError("id", "The id can only contain lower-case letters, numbers and hyphens, "
@@ -243,9 +260,9 @@ class SectionInput:
         values.update({f"question-{k}": v for k, v in first.values.items()})
         if errors or first.question is None:
             return cls(values, errors)
-        section = CommentedMap([("id", section_id), ("title", _styled(title, None))])
+        section = CommentedMap([("id", section_id), ("title", styled_like(title, None))])
         description = normal(values.get("description", ""))
         if description:
-            section["description"] = _styled(description, None)
+            section["description"] = styled_like(description, None)
         section["fields"] = CommentedSeq([first.question])
         return cls(values, errors, section)

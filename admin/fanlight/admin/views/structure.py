@@ -189,7 +189,9 @@ def _add_question(s: Session, item: Change, path: str, document: FormDocument, c
         except StructureError as error:
             errors.append(FormError("after", str(error)))
         else:
-            text, errors = _problems(s, item, path, document, "label")
+            # Guidance has no question input: its problems link to the guidance's text.
+            anchor = "label" if context["spec"].answerable else "text"
+            text, errors = _problems(s, item, path, document, anchor)
     if errors:
         return _render("question.html", 422, values=posted.values, errors=errors, **context)
     assert posted.question is not None
@@ -295,8 +297,8 @@ def structure_remove(change_id: int) -> Page:
         else:
             document.remove_question(node)
     except StructureError as error:
-        return _render("remove.html", 422, errors=[FormError("remove", str(error))], **context)
-    text, errors = _problems(s, item, path, document, "remove")
+        return _render("remove.html", 422, errors=[FormError("remove-it", str(error))], **context)
+    text, errors = _problems(s, item, path, document, "remove-it")  # the button: the page has no other input
     if errors:
         return _render("remove.html", 422, errors=errors, **context)
     return _save(s, item, path, text, f"Removed {'the section ' if is_section else ''}“{context['label']}” from {path}.")
