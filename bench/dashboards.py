@@ -35,7 +35,8 @@ In one run, on loopback only:
    table (dashboard.TABLES) on the bench database, each table's time and number of queries, and
    the charts; then every table built again with the filters' own queries instead of the kept
    counts and compared, number by number and filter by filter (`--no-check` skips it); then
-   EXPLAIN (ANALYZE, BUFFERS) of the slowest statements. `--prototypes` adds the prototypes of
+   EXPLAIN (ANALYZE, BUFFERS) of the slowest statements; then the CPU time of a whole signed-in
+   request for each period's page, 20 of each through Flask's test client (`request_cpu`). `--prototypes` adds the prototypes of
    fewer queries measured before the counts were kept: (a) the period's single counts as one
    count(*) FILTER statement, (b) the page so built, (c) and the categories one GROUP BY a
    period. `--index make` first makes the covering index tried then (`--index drop`).
@@ -449,7 +450,44 @@ def profile(url: str, secret: str, workdir: Path, kinds: tuple[str, ...], explai
             finally:
                 raw.close()
         found["explained"] = plans
+    found["request_cpu"] = request_cpu(app, url, kinds)
     engine.dispose()
+    return found
+
+
+def request_cpu(app: Any, url: str, kinds: tuple[str, ...], requests: int = 20) -> dict[str, Any]:
+    """The CPU of a whole signed-in request for each period's page, in this process (Flask's test
+    client: routing, session, the tables, the charts, the HTML): a busy machine stretches a
+    request's server time by the wait for a core, not its CPU time. After two unmeasured requests."""
+    import statistics
+
+    import web as webbench
+
+    set_manager(url)
+    client = app.test_client()
+    page = client.get("/sign-in").get_data(as_text=True)
+    signed_in = client.post("/sign-in", data={"email": MANAGER, "password": PASSWORD,
+                                              "csrf_token": webbench.csrf_from(page)})
+    if signed_in.status_code != 302:
+        raise RuntimeError(f"POST /sign-in (test client): {signed_in.status_code}")
+    found: dict[str, Any] = {}
+    for kind in kinds:
+        spent = []
+        for number in range(requests + 2):
+            started = time.process_time()
+            response = client.get(f"/dashboards/?period={kind}")
+            if response.status_code != 200:
+                raise RuntimeError(f"GET /dashboards/?period={kind} (test client): {response.status_code}")
+            if number >= 2:
+                spent.append((time.process_time() - started) * 1000)
+        spent.sort()
+        found[kind] = {"requests": requests, "median_ms": statistics.median(spent),
+                       "mean_ms": statistics.fmean(spent), "p95_ms": spent[int(0.95 * (len(spent) - 1))],
+                       "max_ms": spent[-1], "bytes": len(response.data)}
+        f = found[kind]
+        print(f"{kind}: a whole signed-in request, CPU ms over {requests} in this process: median "
+              f"{f['median_ms']:.1f}, mean {f['mean_ms']:.1f}, p95 {f['p95_ms']:.1f}, max {f['max_ms']:.1f} "
+              f"({f['bytes']:,} bytes; load {Path('/proc/loadavg').read_text().split()[0]})", flush=True)
     return found
 
 

@@ -24,9 +24,9 @@ blueprint = Blueprint("dashboards", __name__, url_prefix="/dashboards")
 
 
 def register(app: Flask) -> None:
-    from . import daily, export, figures, page, reporting  # noqa: F401, PLC0415  (their routes)
+    from . import daily, export, page, reporting, rows  # noqa: F401, PLC0415  (their routes)
 
     daily.keep_in_step()
-    app.jinja_env.globals["dashboard_value"] = figures.value_html
+    app.jinja_env.globals["dashboard_rows"] = rows.rows_html
     reporting.init_app(app)
     app.register_blueprint(blueprint)

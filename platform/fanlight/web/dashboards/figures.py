@@ -11,11 +11,10 @@ is a count, and each links to what it is computed from.
 
 from __future__ import annotations
 
-import copy
 import datetime
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -32,6 +31,8 @@ class Cell:
     count: int
     filter: QueueFilter
     id: str = ""  # an element id for the figures a person (or a browser test) looks for by name
+    # The filter's query string, when it was written with its breakdown's (QueryShape): the same text.
+    query: str | None = field(default=None, compare=False, repr=False)
     kind = "count"  # how a template shows it: a link to its list
 
     def args(self) -> dict[str, str]:
@@ -39,7 +40,9 @@ class Cell:
 
     @property
     def href(self) -> str:
-        return holding_area_href(self.args())
+        if self.query is None:
+            return holding_area_href(self.args())
+        return with_query(holding_area(), self.query)
 
     @property
     def text(self) -> str:
@@ -107,10 +110,22 @@ def holding_area_href(args: dict[str, str]) -> str:
     """The holding area's address with these arguments, as url_for writes it (werkzeug's encoding
     of a query), its path looked up once a request: a page links a few thousand figures, and
     url_for for each was a third of drawing the page."""
+    return with_query(holding_area(), query_of(args))
+
+
+def holding_area() -> str:
+    """The holding area's path, looked up once a request."""
     if "holding_area" not in g:
         g.holding_area = url_for("triage.holding_area")
-    query = "&".join(f"{_quoted(k)}={_quoted(v)}" for k, v in args.items() if v is not None)
-    return f"{g.holding_area}?{query}" if query else str(g.holding_area)
+    return str(g.holding_area)
+
+
+def query_of(args: dict[str, str]) -> str:
+    return "&".join(f"{_quoted(k)}={_quoted(v)}" for k, v in args.items() if v is not None)
+
+
+def with_query(path: str, query: str) -> str:
+    return f"{path}?{query}" if query else path
 
 
 URL_SAFE = "!$'()*,/:;?@"  # werkzeug.urls: what a query leaves unescaped
@@ -120,6 +135,43 @@ PLAIN = re.compile(r"[A-Za-z0-9_.~-]*")  # what quote_plus never escapes: most a
 def _quoted(text: str) -> str:
     """urlencode's quoting of one key or value (quote_plus with werkzeug's safe characters)."""
     return text if PLAIN.fullmatch(text) else quote_plus(text, safe=URL_SAFE)
+
+
+class QueryShape:
+    """The query string of a filter narrowed by some of its fields, written once with a gap for
+    each field's value: a breakdown links a few hundred values (an agency each) of one filter, and
+    writing each link's arguments afresh (QueueFilter.args, then quoting each) was most of its cost.
+    `of(values)` is then `query_of(narrowed(chosen, {field: value}).args())`, the tests hold, for
+    any non-empty string values of the fields QueueFilter.args writes as they are (AS_WRITTEN);
+    for any other field or value `of` returns None (the caller then writes it the long way)."""
+
+    GAP = "\x00gap{}\x00"  # a value no filter holds: written into the string unquoted, then split at
+    # The fields QueueFilter.args writes as their value whatever it is (not `search`, left out when
+    # empty, nor `sort` and `page`, left out at their defaults, nor the days): the tests hold each.
+    AS_WRITTEN = frozenset({"status", "rag", "category", "agency", "owner", "due", "outcome", "source",
+                            "level_referrer", "level_suggested", "level_applied", "decided", "asked",
+                            "re_referral", "conversion", "escalation"})
+
+    def __init__(self, chosen: QueueFilter, names: tuple[str, ...]) -> None:
+        self.pieces: tuple[str, ...] | None = None  # the query's text between the gaps
+        self.slots: tuple[int, ...] = ()
+        if not self.AS_WRITTEN.issuperset(names):
+            return
+        gaps = tuple(self.GAP.format(i) for i in range(len(names)))
+        args = narrowed(chosen, dict(zip(names, gaps, strict=True))).args()
+        written = "&".join(f"{_quoted(k)}={v if v in gaps else _quoted(v)}" for k, v in args.items())
+        pieces = re.split("\x00gap(\\d+)\x00", written)
+        self.slots = tuple(int(gap) for gap in pieces[1::2])  # which field's value each gap takes
+        if sorted(self.slots) == list(range(len(names))):  # each field written once, as it is
+            self.pieces = tuple(pieces[0::2])
+
+    def of(self, values: tuple[str, ...]) -> str | None:
+        if self.pieces is None or not all(values):
+            return None
+        if len(values) == 1:
+            return self.pieces[0] + _quoted(values[0]) + self.pieces[1]
+        return self.pieces[0] + "".join(_quoted(values[slot]) + piece
+                                        for slot, piece in zip(self.slots, self.pieces[1:], strict=True))
 
 
 Value = Cell | Share | Measure | str
@@ -171,7 +223,8 @@ class Counter:
         each with `field` of the filter set to that value."""
         kept = self.kept.by(chosen, (field,))
         if kept is not None:
-            return {key: Cell(n, narrowed(chosen, {field: key})) for (key,), n in kept.items()}
+            shape = QueryShape(chosen, (field,))
+            return {key: Cell(n, narrowed(chosen, {field: key}), query=shape.of((key,))) for (key,), n in kept.items()}
         found: dict[str, Cell] = {}
         for value, n in self.session.execute(chosen.count_by(self.now, column)):
             key = UNRATED if value is None else str(value)
@@ -182,7 +235,9 @@ class Counter:
         """As `by`, for each pair of values of two columns (an agreement matrix's cells)."""
         kept = self.kept.by(chosen, fields)
         if kept is not None:
-            return {(first, second): Cell(n, narrowed(chosen, dict(zip(fields, (first, second), strict=True))))
+            shape = QueryShape(chosen, fields)
+            return {(first, second): Cell(n, narrowed(chosen, dict(zip(fields, (first, second), strict=True))),
+                                          query=shape.of((first, second)))
                     for (first, second), n in kept.items()}
         found: dict[tuple[str, str], Cell] = {}
         for first, second, n in self.session.execute(chosen.count_by(self.now, *columns)):
@@ -203,12 +258,14 @@ def narrowed(chosen: QueueFilter, changes: dict[str, Any]) -> QueueFilter:
     """The filter with some of its fields set (by name: a breakdown's column's).
 
     A copy with the fields set, not dataclasses.replace: a page narrows a filter a few thousand
-    times (each agency, each period), and replace (which runs __init__ again) was a fifth of its time."""
-    found = copy.copy(chosen)
-    for name, value in changes.items():
+    times (each agency, each period), and replace (which runs __init__ again) was a fifth of its time;
+    copy.copy (the pickling protocol) was still most of it. A QueueFilter is its __dict__ (no slots,
+    no __post_init__): a new one with a copy of that dict is the same filter."""
+    for name in changes:
         if name not in QUEUE_FIELDS:
             raise TypeError(f"QueueFilter has no field {name!r}")
-        object.__setattr__(found, name, value)  # a frozen dataclass's own copy, before anyone sees it
+    found = object.__new__(QueueFilter)
+    found.__dict__.update(chosen.__dict__, **changes)  # a frozen dataclass's own copy, before anyone sees it
     return found
 
 
