@@ -207,3 +207,36 @@ def test_a_flush_that_fails_leaves_nothing_behind_for_the_next(app, christmas):
         s.get(Submission, christmas["C"]).outcome = "nfa"  # the next transaction's change, counted alone
         s.commit()
     assert_in_step(app)
+
+
+
+def test_counts_are_added_by_one_statement_whatever_the_number_of_rows(app):
+    """However many rows a write adds to, they are changed by the same statement run for each row:
+    compiled once and kept, not a new VALUES list to compile for each number of rows (which cost a
+    submit 18 ms of CPU)."""
+    from collections import Counter as Tally
+
+    from fanlight.web import extensions
+
+    sent: list[str] = []
+
+    def seen(_conn, _cursor, sql, _parameters, _context, _executemany):
+        if "dashboard_counts" in sql:
+            sent.append(" ".join(sql.split()))
+
+    def keys(n: int) -> Tally:
+        return Tally({("day", datetime.date(2026, 11, 30), "category", f"c{i}", ""): 1 for i in range(n)})
+
+    engine = extensions.db_engine(app)
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with app.app_context(), db.transaction() as s:
+            daily.add(s.connection(), keys(3))
+            daily.add(s.connection(), keys(5))
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+
+    assert len(set(sent)) == 1, set(sent)
+    with app.app_context():
+        counted = {r.first: r.n for r in db.session().scalars(select(DailyCount).where(DailyCount.dimension == "category"))}
+    assert counted == {"c0": 2, "c1": 2, "c2": 2, "c3": 1, "c4": 1}

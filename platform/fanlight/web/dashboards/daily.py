@@ -156,13 +156,17 @@ def add(connection: Connection, changes: Tally[Key]) -> None:
     the same rows take their locks in the same order, so never deadlock."""
     rows = [{"span": k[0], "day": k[1], "dimension": k[2], "first": k[3], "second": k[4], "n": n}
             for k, n in sorted(changes.items()) if n]
-    if not rows:
-        return
-    dialect = connection.dialect.name
-    made = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(DailyCount).values(rows)
-    connection.execute(made.on_conflict_do_update(  # one statement, one round trip, however many rows
-        index_elements=["span", "day", "dimension", "first", "second"],
-        set_={"n": DailyCount.n + made.excluded.n}))
+    if rows:
+        # One statement run for many rows, in order: compiled once and kept (a VALUES list of the
+        # rows themselves was a new statement to compile for each count of rows: 18 ms a submit).
+        connection.execute(_upsert(connection.dialect.name), rows)
+
+
+@functools.cache
+def _upsert(dialect: str) -> Any:
+    made = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(DailyCount)
+    return made.on_conflict_do_update(index_elements=["span", "day", "dimension", "first", "second"],
+                                      set_={"n": DailyCount.n + made.excluded.n})
 
 
 def difference(before: Sequence[Any], after: Sequence[Any]) -> Tally[Key]:
