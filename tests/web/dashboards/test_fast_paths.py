@@ -117,6 +117,18 @@ def test_the_cycle_collector_is_paused_for_a_page_and_left_as_it_was_found():
     assert gc.isenabled()
 
 
+def test_overlapping_pages_keep_the_collector_off_until_the_last_is_done_then_on():
+    """Two requests' pages on two threads of one process: the first in turns it off, the last out on
+    (each request deciding for itself let one that began while another had it off leave it off)."""
+    first, second = page.collector_paused(), page.collector_paused()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert not gc.isenabled()  # the second page is still being drawn
+    second.__exit__(None, None, None)
+    assert gc.isenabled()
+
+
 @pytest.mark.parametrize("value", ["school", "a b", "é%+&=<>\"'", "O'Brien", "x/y:z?@!$()*,;~"])
 def test_a_shaped_query_is_escaped_as_markupsafe_escapes_it(value):
     from markupsafe import escape

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import threading
 from collections.abc import Iterator
 
 from flask import render_template, request
@@ -31,6 +32,14 @@ def index() -> str:
                                replica=reporting.replica(), target=timeliness.target_percent())
 
 
+class _Pause:
+    """The pages being drawn now (threads of one process), and whether the collector was on before."""
+
+    lock = threading.Lock()
+    drawing = 0
+    was_on = False
+
+
 @contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
     """Python's cycle collector held off while a page is counted and drawn.
@@ -41,12 +50,17 @@ def collector_paused() -> Iterator[None]:
     own 200,000 objects) for them: 20-60 ms of a request's CPU on average, 150 ms in the request that
     paid for a full scan. Held off, they are freed by reference counting when the request ends, and
     the collector finds nothing of the page to keep. It is only paused: any cycle made meanwhile is
-    collected at its next run. With threads, another request may run without it meanwhile (a few
-    hundred milliseconds): it is enabled again only if it was on when this request began."""
-    was_enabled = gc.isenabled()
-    gc.disable()
+    collected at its next run. With threads, the first page in turns it off and the last one out
+    turns it on again (if it was on), so overlapping pages can never leave it off for good."""
+    with _Pause.lock:
+        if _Pause.drawing == 0:
+            _Pause.was_on = gc.isenabled()
+            gc.disable()
+        _Pause.drawing += 1
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        with _Pause.lock:
+            _Pause.drawing -= 1
+            if _Pause.drawing == 0 and _Pause.was_on:
+                gc.enable()
