@@ -18,6 +18,11 @@ source code, categories, levels, decision. Due times come from the decision cloc
     G    Thu 24 Dec 16:00    police          6       domestic_abuse           2/3/3         strategy_s47  Tue 29 10:00     yes    decided
     H    Sat 26 Dec 12:00    school          2A      neglect                  3/4/-         -             -                -      in triage
     I    Tue  1 Dec 10:00    surgery         3A      neglect                  1/1/1         nfa           Tue  1 12:00     -      decided
+
+The threshold indicators their answers matched (the referrer's level against the one applied):
+A cd3-missing-episode and pc3-erratic-care (above); B cd3-missing-episode and cd4-sexual-abuse
+(agreed); C cd2-emerging-behaviour (no referrer's level); D cd3-missing-episode (none applied);
+E cd2-emerging-behaviour (above); F pc3-erratic-care (agreed); G cd3-missing-episode (below).
 """
 
 from __future__ import annotations
@@ -56,18 +61,23 @@ class Seeded:
 def _facts(staff: Staff) -> dict[str, dict[str, Any]]:
     return {
         "A": dict(received=at(28, 10), agency="school", categories="neglect", levels=(3, 3, 2), outcome="early_help",
-                  decided=at(29, 11), owner=staff.jo, status="decided"),
+                  decided=at(29, 11), owner=staff.jo, status="decided",
+                  indicators="cd3-missing-episode pc3-erratic-care"),
         "B": dict(received=at(28, 11), agency="police", categories="neglect domestic_abuse", levels=(4, 3, 4),
-                  outcome="strategy_s47", decided=at(30, 9), owner=staff.jo, status="decided"),
-        "C": dict(received=at(29, 9, 30), agency="staff", categories="", levels=(None, 2, None), status="received"),
+                  outcome="strategy_s47", decided=at(30, 9), owner=staff.jo, status="decided",
+                  indicators="cd3-missing-episode cd4-sexual-abuse"),
+        "C": dict(received=at(29, 9, 30), agency="staff", categories="", levels=(None, 2, None), status="received",
+                  indicators="cd2-emerging-behaviour"),
         "D": dict(received=at(29, 14), agency="school", categories="neglect", levels=(2, 2, None), asked=True,
-                  owner=staff.jo, status="awaiting_information"),
+                  owner=staff.jo, status="awaiting_information", indicators="cd3-missing-episode"),
         "E": dict(received=at(30, 8), agency="surgery", categories="emotional_abuse", levels=(2, 1, 1), outcome="nfa",
-                  decided=at(30, 11), asked=True, owner=staff.kim, status="decided"),
+                  decided=at(30, 11), asked=True, owner=staff.kim, status="decided",
+                  indicators="cd2-emerging-behaviour"),
         "F": dict(received=at(21, 10), agency="school", categories="neglect", levels=(3, 3, 3), outcome="cin_s17",
-                  decided=at(23, 12), owner=staff.jo, status="decided"),
+                  decided=at(23, 12), owner=staff.jo, status="decided", indicators="pc3-erratic-care"),
         "G": dict(received=at(24, 16), agency="police", categories="domestic_abuse", levels=(2, 3, 3),
-                  outcome="strategy_s47", decided=at(29, 10), asked=True, owner=staff.kim, status="decided"),
+                  outcome="strategy_s47", decided=at(29, 10), asked=True, owner=staff.kim, status="decided",
+                  indicators="cd3-missing-episode"),
         "H": dict(received=at(26, 12), agency="school", categories="neglect", levels=(3, 4, None), owner=staff.kim,
                   status="in_triage"),
         "I": dict(received=at(1, 10), agency="surgery", categories="neglect", levels=(1, 1, 1), outcome="nfa",
@@ -98,6 +108,7 @@ def seed(app: Flask, staff: Staff, clock: SettableClock) -> Seeded:
             row.due_at = due[letter]
             row.agency_id, row.agency, row.cin_referral_source = agency_id, agency, source
             row.concern_categories = f" {f['categories']} " if f["categories"] else ""
+            row.threshold_indicators = f" {f['indicators']} " if f.get("indicators") else ""
             row.level_referrer, row.level_suggested, row.level_applied = referrer, suggested, applied
             row.outcome, row.decided_at = f.get("outcome"), f.get("decided")
             row.information_requested = bool(f.get("asked"))

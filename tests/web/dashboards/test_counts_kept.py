@@ -62,6 +62,10 @@ def test_the_seeded_referrals_counts_are_kept_in_step_and_read_for_every_period_
     assert counts[("day", datetime.date(2026, 12, 28), "all", "", "")] == 2  # A and B
     assert counts[("month", datetime.date(2026, 12, 1), "category", "neglect", "")] == 6  # A B D F H I
     assert counts[("month", datetime.date(2026, 12, 1), "escalation", "county-police", "under")] == 1  # G: 2 < 3
+    # A referral with both levels known adds one to each of its indicators' rows: D (none applied) to none.
+    assert counts[("month", datetime.date(2026, 12, 1), "indicator-escalation", "cd3-missing-episode", "under")] == 1
+    assert counts[("month", datetime.date(2026, 12, 1), "indicator-escalation", "cd3-missing-episode", "over")] == 1
+    assert counts[("month", datetime.date(2026, 12, 1), "indicator-escalation", "pc3-erratic-care", "agreed")] == 1
     assert counts[("quarter", datetime.date(2026, 10, 1), "all", "", "")] == 9
     assert counts[("year", datetime.date(2026, 4, 1), "asked", "demo-primary-school", "yes")] == 1  # D
     shown = dashboard(app, period="month")
@@ -117,6 +121,8 @@ def test_edits_and_deletions_of_the_facts_keep_the_counts_in_step(app, christmas
         moved.received_at = at(2, 9, month=12)  # another day, another month's same row
         moved.outcome, moved.level_applied, moved.decided_at = "cin_s17", 4, at(30, 11)  # re-decided, late
         s.get(Submission, christmas["C"]).concern_categories = " neglect other "
+        # Evaluated again (its indicators follow the evaluation): out of two indicators' rows, into another's.
+        s.get(Submission, christmas["B"]).evaluation = {"threshold": {"level": 3, "matched": ["cd4-fgm"]}}
         s.commit()
         s.execute(update(Submission).where(Submission.id == christmas["E"]).values(
             decided_at=None, outcome=None, level_applied=None, information_requested=False))
@@ -154,6 +160,9 @@ def test_a_count_reads_the_dimension_that_counts_every_referral_it_asks_about():
     assert kept.dimension_for(set()) == "all"
     assert kept.dimension_for({"agency"}) == "asked"  # every referral has asked yes or no; not all have both levels
     assert kept.dimension_for({"agency", "escalation"}) == "escalation"
+    assert kept.dimension_for({"escalation"}) == "escalation"  # a referral counts once, not once an indicator
+    assert kept.dimension_for({"indicator", "escalation"}) == "indicator-escalation"
+    assert kept.dimension_for({"indicator"}) is None  # only the referrals with both levels known are kept by indicator
     assert kept.dimension_for({"outcome"}) == "outcome"
     assert kept.dimension_for({"category", "agency"}) is None  # not kept: the filter counts itself
 

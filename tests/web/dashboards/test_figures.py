@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 
+from fanlight.web.dashboards.figures import Cell
 from fanlight.web.models import Submission
 from tests.support.factories import database
 from tests.web.triage.conftest import staff  # noqa: F401 (a fixture)
@@ -78,6 +79,30 @@ def test_threshold_calibration_matrices_and_which_agencies_over_escalate(app, ch
     escalation = values(shown.tables["escalation"])  # both known, higher, share, lower, share
     assert escalation == {"County Police": (1, 0, "0%", 0, "0%"), "Demo Primary School": (1, 1, "100%", 0, "0%"),
                           "Demo Surgery": (1, 1, "100%", 0, "0%")}
+
+
+EMERGING_BEHAVIOUR = "Emerging behaviour difficulties at home, in school or in the community."
+MISSING = "The child has gone missing from home, care or school without explanation."
+SEXUAL_ABUSE = "Disclosure or suspicion of sexual abuse."
+ERRATIC_CARE = "Food, supervision and warmth are erratic and this is affecting the child."
+
+
+def test_which_threshold_indicators_come_with_a_referrers_level_above_or_below_the_one_applied(app, christmas):
+    """Columns: the referrer's level above the one applied, agreed, below; rows in the thresholds'
+    order. This week: A (above; missing, erratic care), B (agreed; missing, sexual abuse), E (above;
+    emerging behaviour); C has no referrer's level and D no level applied. The month adds F
+    (agreed; erratic care) and G (below; missing)."""
+    week = dashboard(app, period="week").tables["indicator-escalation"]
+    assert week.columns == ("Threshold indicator", "Referrer's level above the one applied", "Agreed", "Below")
+    assert list(values(week).items()) == [(EMERGING_BEHAVIOUR, (1, 0, 0)), (MISSING, (1, 1, 0)),
+                                          (SEXUAL_ABUSE, (0, 1, 0)), (ERRATIC_CARE, (1, 0, 0))]
+    month = dashboard(app, period="month").tables["indicator-escalation"]
+    assert list(values(month).items()) == [(EMERGING_BEHAVIOUR, (1, 0, 0)), (MISSING, (1, 1, 1)),
+                                           (SEXUAL_ABUSE, (0, 1, 0)), (ERRATIC_CARE, (1, 1, 0))]
+    below = month.rows[1].values[2]
+    assert isinstance(below, Cell)
+    assert below.args() == {"indicator": "cd3-missing-episode", "from": "2026-12-01", "to": "2026-12-31",
+                            "escalation": "under"}
 
 
 def test_referral_quality_timeliness_re_referrals_and_pending_work(app, christmas):

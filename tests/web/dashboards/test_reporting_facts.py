@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime
 
+from markupsafe import escape
+
 from fanlight.web import clock, db
 from fanlight.web.models import Submission
 from fanlight.web.triage import information, queue, workflow
@@ -33,6 +35,8 @@ def test_a_sent_referral_keeps_the_level_its_referrer_chose_and_the_one_fanlight
     sent = row(app, referral_id)
     assert sent.level_referrer == int(answers["referrer_threshold_level"].removeprefix("level_"))
     assert sent.level_suggested == sent.evaluation["threshold"]["level"]
+    matched = sent.evaluation["threshold"]["matched"]
+    assert matched and sent.threshold_indicators == f" {' '.join(matched)} "  # between spaces, as categories
     assert (sent.decided_at, sent.outcome, sent.level_applied, sent.information_requested) == (None, None, None, False)
 
 
@@ -103,3 +107,16 @@ def test_the_holding_area_keeps_the_dashboards_open_and_no_agency_filters_in_its
     html = manager.get("/front-door/?status=open&agency=none").get_data(as_text=True)
     assert '<option value="open" selected>' in html
     assert '<option value="none" selected>' in html
+
+
+def test_the_holding_area_lists_shows_and_keeps_a_threshold_indicator_filter(app, staff, teacher_client):  # noqa: F811
+    referral_id = submitted_draft(app, teacher_client)[1]
+    referral_about(app, staff.teacher, child("Leo", "Hart", "2018-01-01"))  # evaluated as nothing: no indicator
+    matched = row(app, referral_id).evaluation["threshold"]["matched"][0]
+    assert listed(app, indicator=matched) == (1, [referral_id])
+    assert listed(app, indicator="not-an-indicator")[0] == 2  # not one of the live thresholds': ignored
+    with app.app_context():
+        text = dict(queue.choices_for().indicators)[matched]
+    html = client_of(app, staff.manager).get(f"/front-door/?indicator={matched}").get_data(as_text=True)
+    assert f"Threshold indicator matched: {escape(text)}" in html
+    assert f'<input type="hidden" name="indicator" value="{matched}">' in html

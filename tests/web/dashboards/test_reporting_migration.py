@@ -1,11 +1,13 @@
 """Migration 0013 fills the dashboards' facts of referrals stored before it: the levels from the
 answers and evaluation, the decision from its event, the request for more information, and the
-re-referral from the match keys; migration 0015 counts them (`dashboard_counts`)."""
+re-referral from the match keys; migration 0015 counts them (`dashboard_counts`); migration 0016
+fills the threshold indicators each matched from its stored evaluation, and counts them too."""
 
 from __future__ import annotations
 
 import datetime
 
+import sqlalchemy as sa
 from sqlalchemy import create_engine, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
@@ -81,5 +83,34 @@ def test_upgrading_counts_earlier_referrals_on_their_front_door_day(empty_url):
         assert counts[("month", "2026-01-01", "outcome", "nfa")] == 1
         assert counts[("month", "2026-01-01", "category", "neglect")] == 1
         assert counts[("day", "2026-01-10", "hours", "30")] == 1  # three hours: thirty tenths
+    finally:
+        engine.dispose()
+
+
+def test_upgrading_fills_the_threshold_indicators_of_earlier_referrals_and_counts_them(empty_url):
+    migrate.upgrade(empty_url, "0015")
+    engine = create_engine(empty_url, poolclass=NullPool)
+    try:
+        insert_row(engine, "users", id=1, email="u1@x.example", name="Sam Teacher", role="professional", agency="",
+                   agency_id="", password_hash="x", active=True, session_nonce="", created_at=FIRST)
+        over = a_referral(engine, 1, FIRST, {}, {"threshold": {"level": 3, "matched": ["cd3-missing-episode",
+                                                                                          "pc3-erratic-care"]}})
+        unmatched = a_referral(engine, 2, FIRST, {}, {"threshold": {"level": None, "matched": []}})
+        unevaluated = a_referral(engine, 3, FIRST, {}, {"threshold": None})
+        with engine.begin() as connection:
+            connection.execute(sa.text("UPDATE submissions SET level_referrer = 3, level_applied = 2 WHERE id = :id"),
+                               {"id": over})
+        migrate.upgrade(empty_url)
+        with Session(engine) as s:
+            rows = {r.id: r.threshold_indicators for r in s.scalars(select(Submission))}
+            counts = {(r.span, r.dimension, r.first, r.second): r.n for r in s.scalars(select(DailyCount))}
+        assert rows == {over: " cd3-missing-episode pc3-erratic-care ", unmatched: "", unevaluated: ""}
+        assert counts[("month", "indicator-escalation", "cd3-missing-episode", "over")] == 1
+        assert counts[("year", "indicator-escalation", "pc3-erratic-care", "over")] == 1
+        assert counts[("day", "all", "", "")] == 3
+        migrate.downgrade(empty_url, "0015")  # the counts again, without the indicators
+        with Session(engine) as s:
+            dimensions = set(s.scalars(select(DailyCount.dimension)))
+        assert "indicator-escalation" not in dimensions and "escalation" in dimensions
     finally:
         engine.dispose()

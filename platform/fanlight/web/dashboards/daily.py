@@ -15,8 +15,10 @@ again from the referrals, in one transaction.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
+import json
 import math
 import zoneinfo
 from collections import Counter as Tally
@@ -24,10 +26,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from types import SimpleNamespace
 from typing import Any
 
+import yaml
 from flask import has_app_context
-from sqlalchemy import Connection, delete, event, insert, inspect, select
+from sqlalchemy import Connection, bindparam, delete, event, insert, inspect, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import ORMExecuteState, Session
+
+from fanlight.engine.definitions.model import Calendar
 
 from ..models import DailyCount, Submission
 from ..triage import deadlines
@@ -43,7 +48,7 @@ BUCKETS_AN_HOUR = 10  # the histogram of hours to a decision: tenths of an hour 
 FACTS = (Submission.id, Submission.received_at, Submission.agency_id, Submission.cin_referral_source,
          Submission.concern_categories, Submission.outcome, Submission.decided_at, Submission.due_at,
          Submission.level_referrer, Submission.level_suggested, Submission.level_applied,
-         Submission.information_requested, Submission.re_referral)
+         Submission.information_requested, Submission.re_referral, Submission.threshold_indicators)
 WATCHED = frozenset(column.key for column in FACTS)
 
 
@@ -109,6 +114,9 @@ def dimensions(row: Any) -> Iterator[tuple[str, str, str]]:
     escalation = escalation_of(row.level_referrer, row.level_applied)
     if escalation is not None:
         yield "escalation", agency, escalation
+        # A migration before 0016 rebuilds from a table without the indicators: none to count.
+        for indicator in sorted(set((getattr(row, "threshold_indicators", "") or "").split())):
+            yield "indicator-escalation", indicator, escalation
     yield "referrer-applied", _text(row.level_referrer), _text(row.level_applied)
     yield "suggested-applied", _text(row.level_suggested), _text(row.level_applied)
     if row.decided_at is not None:
@@ -289,7 +297,7 @@ def rebuild(connection: Connection, day_of: LocalDay | None = None, batch: int =
     Their days in the front door's time zone (the app's), unless `day_of` says otherwise."""
     day_of = day_of or front_door_day()
     found: Tally[Key] = Tally()
-    for rows in connection.execute(select(*FACTS).execution_options(yield_per=batch)).partitions():
+    for rows in connection.execute(select(*_stored_facts(connection)).execution_options(yield_per=batch)).partitions():
         found.update(tally(rows, day_of))
     connection.execute(delete(DailyCount))
     written: list[dict[str, Any]] = [{"span": k[0], "day": k[1], "dimension": k[2], "first": k[3], "second": k[4], "n": n}
@@ -297,3 +305,29 @@ def rebuild(connection: Connection, day_of: LocalDay | None = None, batch: int =
     for start in range(0, len(written), batch):
         connection.execute(insert(DailyCount), written[start:start + batch])
     return len(written)
+
+
+def _stored_facts(connection: Connection) -> list[Any]:
+    """FACTS, but those the database has no column for yet (a migration's rebuild, before the
+    one that adds it) left out."""
+    stored = {column["name"] for column in inspect(connection).get_columns(Submission.__tablename__)}
+    return [column for column in FACTS if column.key in stored]
+
+
+DEFAULT_ZONE = next(f.default for f in dataclasses.fields(Calendar) if f.name == "timezone")
+
+
+def published_zone(connection: Connection) -> str:
+    """The `timezone` of the front door's calendar in the newest publication (UTC without one,
+    as triage/deadlines.py reads it): the days a migration, which has no app, counts in."""
+    published = connection.execute(text("SELECT version_ids FROM publications ORDER BY id DESC LIMIT 1")).scalar()
+    ids = json.loads(published) if isinstance(published, str) else published or []
+    if not ids:
+        return "UTC"
+    found = connection.execute(text("SELECT content FROM definition_versions WHERE kind = 'calendar' "
+                                    "AND definition_id = 'front-door' AND id IN :ids")
+                               .bindparams(bindparam("ids", expanding=True)), {"ids": [int(i) for i in ids]}).scalar()
+    calendar = yaml.safe_load(found) if found else None
+    if not isinstance(calendar, dict):
+        return "UTC"
+    return str(calendar.get("timezone") or DEFAULT_ZONE)  # a calendar that names none: the language's default

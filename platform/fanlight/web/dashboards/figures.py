@@ -150,7 +150,7 @@ class QueryShape:
     # empty, nor `sort` and `page`, left out at their defaults, nor the days): the tests hold each.
     AS_WRITTEN = frozenset({"status", "rag", "category", "agency", "owner", "due", "outcome", "source",
                             "level_referrer", "level_suggested", "level_applied", "decided", "asked",
-                            "re_referral", "conversion", "escalation"})
+                            "re_referral", "conversion", "escalation", "indicator"})
 
     def __init__(self, chosen: QueueFilter, names: tuple[str, ...]) -> None:
         self.pieces: tuple[str, ...] | None = None  # the query's text between the gaps
@@ -244,6 +244,17 @@ class Counter:
             key = (UNRATED if first is None else str(first), UNRATED if second is None else str(second))
             found[key] = Cell(int(n), narrowed(chosen, dict(zip(fields, key, strict=True))))
         return found
+
+    def each(self, chosen: QueueFilter, field: str, values: tuple[str, ...]) -> dict[str, Cell]:
+        """One cell for each of `values` of `field` (a breakdown no column's GROUP BY gives: a
+        referral's several indicators are in one column), the filter set to each; from the counts
+        kept in step in one reading where they hold it, else each value counted with its query."""
+        kept = self.kept.by(chosen, (field,))
+        if kept is None:
+            return {value: self.count(narrowed(chosen, {field: value})) for value in values}
+        shape = QueryShape(chosen, (field,))
+        return {value: Cell(kept.get((value,), 0), narrowed(chosen, {field: value}), query=shape.of((value,)))
+                for value in values}
 
     def scalars(self, statement: Any) -> list[Any]:
         return list(self.session.execute(statement))

@@ -28,9 +28,12 @@ FIELDS_OF: dict[str, tuple[str, ...]] = {
     "all": (), "source": ("source",), "category": ("category",), "outcome": ("outcome",),
     "decided": ("decided",), "re_referral": ("re_referral",), "asked": ("agency", "asked"),
     "escalation": ("agency", "escalation"), "referrer-applied": ("level_referrer", "level_applied"),
-    "suggested-applied": ("level_suggested", "level_applied")}
+    "suggested-applied": ("level_suggested", "level_applied"), "indicator-escalation": ("indicator", "escalation")}
 COUNTED = ("agency", "source", "category", "outcome", "decided", "re_referral", "asked", "escalation",
-           "level_referrer", "level_suggested", "level_applied")
+           "level_referrer", "level_suggested", "level_applied", "indicator")
+# The dimensions that count only the referrals with both levels known: each only for a filter on
+# the agreement of levels (and a referral with several indicators is in several of the second's rows).
+NEEDS = {"escalation": {"escalation"}, "indicator-escalation": {"indicator", "escalation"}}
 NOT_KEPT = ("status", "rag", "owner", "due", "search")  # the filter counts these itself
 ONE_OF = {("decided", "yes"): ("in_time", "late", "undue"), ("escalation", "compared"): ("agreed", "over", "under"),
           **{("conversion", key): outcomes for key, outcomes in CONVERSIONS.items()}}
@@ -71,10 +74,8 @@ def matches(values: tuple[tuple[str, str], ...], stored: dict[str, str]) -> bool
 
 
 def dimension_for(fields: set[str]) -> str | None:
-    """The dimension with the fewest values that holds all these fields (`escalation` counts only
-    the referrals with both levels known: only for a filter on it)."""
-    holding = [name for name, held in FIELDS_OF.items()
-               if fields <= set(held) and (name != "escalation" or "escalation" in fields)]
+    """The dimension with the fewest values that holds all these fields (and all those it NEEDS)."""
+    holding = [name for name, held in FIELDS_OF.items() if fields <= set(held) and NEEDS.get(name, set()) <= fields]
     return min(holding, key=lambda name: len(FIELDS_OF[name])) if holding else None
 
 

@@ -92,6 +92,8 @@ class Submission(Base):
         Index("ix_submissions_assignee_received", "assignee_id", "received_at"),
         Index("ix_submissions_concern_categories", "concern_categories", postgresql_using="gin",
               postgresql_ops={"concern_categories": "gin_trgm_ops"}),
+        Index("ix_submissions_threshold_indicators", "threshold_indicators", postgresql_using="gin",
+              postgresql_ops={"threshold_indicators": "gin_trgm_ops"}),
         Index("ix_submissions_reference_prefix", "reference", postgresql_ops={"reference": "varchar_pattern_ops"}),
         Index("ix_submissions_child_names", "child_names", postgresql_using="gin",
               postgresql_ops={"child_names": "gin_trgm_ops"}),
@@ -145,6 +147,10 @@ class Submission(Base):
     decided_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     outcome: Mapped[str | None] = mapped_column(String(40), nullable=True)
     level_applied: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The threshold indicators its answers matched when it was sent, between spaces like its
+    # categories (" cd3-missing-episode pc3-erratic-care "), set with the evaluation: which
+    # indicators referrers over- or under-escalate. Migration 0016 filled it for older rows.
+    threshold_indicators: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     @staticmethod
     def names_of(answers: Any) -> str:
@@ -177,6 +183,17 @@ class Submission(Base):
         threshold = evaluation.get("threshold") if isinstance(evaluation, dict) else None
         return level_number(threshold.get("level")) if isinstance(threshold, dict) else None
 
+    @staticmethod
+    def indicators_of(evaluation: Any) -> str:
+        """The `threshold_indicators` of a stored evaluation (its threshold's `matched` ids)."""
+        threshold = evaluation.get("threshold") if isinstance(evaluation, dict) else None
+        matched = threshold.get("matched") if isinstance(threshold, dict) else None
+        if not isinstance(matched, list):
+            return ""
+        # An indicator's id is one word (the thresholds' schema): only a word is found between spaces.
+        ids = [i for i in matched if isinstance(i, str) and i.split() == [i]]
+        return f" {' '.join(ids)} " if ids else ""
+
     @validates("answers")
     def _names_follow_answers(self, _key: str, answers: Any) -> Any:
         self.child_names = self.names_of(answers)
@@ -185,8 +202,9 @@ class Submission(Base):
         return answers
 
     @validates("evaluation")
-    def _level_follows_evaluation(self, _key: str, evaluation: Any) -> Any:
+    def _threshold_follows_evaluation(self, _key: str, evaluation: Any) -> Any:
         self.level_suggested = self.suggested_level_of(evaluation)
+        self.threshold_indicators = self.indicators_of(evaluation)
         return evaluation
 
 

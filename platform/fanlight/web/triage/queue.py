@@ -69,20 +69,24 @@ class Choices:
     staff: tuple[tuple[str, str], ...] = ()  # (user id, name) of everyone at the front door
     outcomes: tuple[tuple[str, str], ...] = ()  # the decision form's outcomes
     sources: tuple[tuple[str, str], ...] = ()  # CIN referral-source codes, by agency type
+    indicators: tuple[tuple[str, str], ...] = ()  # the live form's threshold indicators (id, text), in order
 
 
 def choices_for() -> Choices:
-    """The categories of the live form, the agencies that have sent referrals, and the front door's staff."""
+    """The categories and threshold indicators of the live form, the agencies that have sent
+    referrals, and the front door's staff."""
     compiled = extensions.catalogue().current(FORM)
     found = field_of(compiled.form, CATEGORIES_FIELD) if compiled is not None else None
     categories = tuple((o.value, o.label) for o in found.options) if found is not None else ()
+    thresholds = compiled.thresholds if compiled is not None else None
+    indicators = tuple((i.id, i.text) for i in thresholds.indicators) if thresholds is not None else ()
     s = db.session()
     found_agencies = {(str(a_id), str(name or a_id)) for a_id, name in s.execute(_agencies())}
     agencies = tuple(sorted(found_agencies, key=lambda pair: pair[1].lower()))
     front_door = [role for role in ROLES if allowed(role, "triage")]  # not every referrer in every agency
     staff = tuple((str(user_id), name) for user_id, name in s.execute(
         select(User.id, User.name).where(User.active.is_(True), User.role.in_(front_door)).order_by(User.name)))
-    return Choices(categories, agencies, staff, _outcomes(), _sources())
+    return Choices(categories, agencies, staff, _outcomes(), _sources(), indicators)
 
 
 def _outcomes() -> tuple[tuple[str, str], ...]:
@@ -149,6 +153,7 @@ class QueueFilter:
     re_referral: str | None = None  # "yes" or "no"
     conversion: str | None = None  # CONVERSIONS: the outcome is one of a group's
     escalation: str | None = None  # ESCALATIONS: referrer's level against the applied one
+    indicator: str | None = None  # a threshold indicator's id: its answers matched it
     sort: str = "received"
     page: int = 1
     choices: Choices = field(default_factory=Choices, compare=False, repr=False)
@@ -199,7 +204,8 @@ class QueueFilter:
                     ("asked", "Asked the referrer for more information", YES_NO_WORDS),
                     ("re_referral", "Re-referral within 12 months", YES_NO_WORDS),
                     ("conversion", "Went to", CONVERSION_WORDS),
-                    ("escalation", "Referrer's level against the level applied", ESCALATION_WORDS))
+                    ("escalation", "Referrer's level against the level applied", ESCALATION_WORDS),
+                    ("indicator", "Threshold indicator matched", dict(self.choices.indicators)))
         for name, title, words in labelled:
             value = getattr(self, name)
             if value:
@@ -213,7 +219,7 @@ class QueueFilter:
                 "outcome": self.outcome, "source": self.source, "referrer_level": self.level_referrer,
                 "suggested_level": self.level_suggested, "applied_level": self.level_applied,
                 "decided": self.decided, "asked": self.asked, "re_referral": self.re_referral,
-                "conversion": self.conversion, "escalation": self.escalation}
+                "conversion": self.conversion, "escalation": self.escalation, "indicator": self.indicator}
 
     @property
     def filtered(self) -> bool:
@@ -275,8 +281,15 @@ class QueueFilter:
             conditions.append(Submission.re_referral.is_(self.re_referral == "yes"))
         if self.conversion:
             conditions.append(Submission.outcome.in_(CONVERSIONS[self.conversion]))
+        return conditions + self._calibration_where()
+
+    def _calibration_where(self) -> list[Any]:
+        """The referrer's level against the one applied, and a threshold indicator matched."""
+        conditions: list[Any] = []
         if self.escalation:
             conditions.append(_escalation(self.escalation))
+        if self.indicator:
+            conditions.append(_has_indicator(self.indicator))
         return conditions
 
     def query(self, now: datetime.datetime) -> Select[Submission]:
@@ -353,7 +366,8 @@ def _reporting(arg: Any, choices: Choices) -> dict[str, Any]:
             "decided": _one_of(arg("decided"), DECIDED), "asked": _one_of(arg("asked"), YES_NO),
             "re_referral": _one_of(arg("re_referral"), YES_NO),
             "conversion": _one_of(arg("conversion"), tuple(CONVERSIONS)),
-            "escalation": _one_of(arg("escalation"), ESCALATIONS)}
+            "escalation": _one_of(arg("escalation"), ESCALATIONS),
+            "indicator": _one_of(arg("indicator"), [v for v, _ in choices.indicators])}
 
 
 LEVEL_WORDS = {"1": "1 (universal)", "2": "2 (additional needs)", "3": "3 (complex needs)",
@@ -405,6 +419,13 @@ def _has_category(category: str) -> Any:
     """The referral's categories of concern include this one: its `concern_categories`
     (" neglect other ", kept in step with its answers), with a trigram index on PostgreSQL."""
     return Submission.concern_categories.like(f"% {_escape(category)} %", escape="\\")
+
+
+def _has_indicator(indicator: str) -> Any:
+    """The referral's answers matched this threshold indicator when it was sent: its
+    `threshold_indicators` (" cd3-missing-episode ", set with its evaluation), with a trigram
+    index on PostgreSQL."""
+    return Submission.threshold_indicators.like(f"% {_escape(indicator)} %", escape="\\")
 
 
 def _escape(text: str) -> str:

@@ -1,9 +1,10 @@
 """Threshold calibration: the level of need the referrer chose, the one Fanlight's thresholds
-suggested, and the one the front door applied, as agreement matrices; and which agencies refer at
-a higher or lower level than the front door applies (the evidence for rewording a question).
+suggested, and the one the front door applied, as agreement matrices; and which agencies, and
+which threshold indicators, come with a referrer's level higher or lower than the front door
+applies (the evidence for rewording a question or an indicator).
 
-Indicators are not broken down here: a referral's matched indicators are in its stored
-evaluation (JSON), not a column the holding area's filter can count and list alike.
+A referral's indicators are those its answers matched when it was sent (its
+`threshold_indicators`); a referral matching several is counted in each of their rows.
 """
 
 from __future__ import annotations
@@ -60,3 +61,25 @@ def escalation_by_agency(scope: Scope) -> Table:
                  ("Referring agency", "Decided with both levels known", "Referrer's level higher",
                   "Share higher", "Referrer's level lower", "Share lower"), tuple(rows),
                  note="This period's decided contacts on which the referrer chose a level.")
+
+
+ESCALATION_COLUMNS = (("over", "Referrer's level above the one applied"), ("agreed", "Agreed"), ("under", "Below"))
+
+
+def escalation_by_indicator(scope: Scope) -> Table:
+    """For each threshold indicator of the live form, in the thresholds' order, of this period's
+    referrals that matched it with both levels known: how many the referrer put above the level
+    applied, at it, and below it. Indicators no such referral matched are left out."""
+    counted = {how: scope.counter.each(replace(scope.now, escalation=how), "indicator",
+                                       tuple(value for value, _ in scope.choices.indicators))
+               for how, _ in ESCALATION_COLUMNS}
+    rows = []
+    for value, text in scope.choices.indicators:
+        cells = tuple(counted[how][value] for how, _ in ESCALATION_COLUMNS)
+        if any(cell.count for cell in cells):
+            rows.append(Row(text, cells))
+    return Table("indicator-escalation", "Threshold indicators matched: referrers' levels against the levels applied",
+                 ("Threshold indicator", *(words for _, words in ESCALATION_COLUMNS)), tuple(rows),
+                 note="This period's decided contacts on which the referrer chose a level, by each threshold "
+                      "indicator their answers matched: a contact matching several is in several rows. "
+                      "Indicators no such contact matched are left out.")

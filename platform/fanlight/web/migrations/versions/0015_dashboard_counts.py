@@ -12,25 +12,19 @@ referral).
 
 Backfill: every row from the referrals (`dashboards.daily.rebuild`), their days in the time zone
 of the front door's calendar as last published (`front-door`, its `timezone`; UTC without one,
-as triage/deadlines.py reads it).
+as triage/deadlines.py reads it: `dashboards.daily.published_zone`).
 """
-import dataclasses
-import json
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import yaml
 from alembic import op
 
-from fanlight.engine.definitions.model import Calendar
 from fanlight.web.dashboards import daily
 
 revision: str = '0015'
 down_revision: str | Sequence[str] | None = '0014'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-DEFAULT_ZONE = next(f.default for f in dataclasses.fields(Calendar) if f.name == 'timezone')
 
 
 def upgrade() -> None:
@@ -43,23 +37,7 @@ def upgrade() -> None:
                     sa.Column('n', sa.Integer(), nullable=False),
                     sa.PrimaryKeyConstraint('span', 'day', 'dimension', 'first', 'second'))
     op.create_index('ix_dashboard_counts_series', 'dashboard_counts', ['dimension', 'span', 'day'])
-    daily.rebuild(op.get_bind(), daily.in_zone(_front_door_zone()))
-
-
-def _front_door_zone() -> str:
-    """The `timezone` of the front door's calendar in the newest publication (UTC without one)."""
-    bind = op.get_bind()
-    published = bind.execute(sa.text("SELECT version_ids FROM publications ORDER BY id DESC LIMIT 1")).scalar()
-    ids = json.loads(published) if isinstance(published, str) else published or []
-    if not ids:
-        return "UTC"
-    found = bind.execute(sa.text("SELECT content FROM definition_versions WHERE kind = 'calendar' "
-                                 "AND definition_id = 'front-door' AND id IN :ids")
-                         .bindparams(sa.bindparam('ids', expanding=True)), {"ids": [int(i) for i in ids]}).scalar()
-    calendar = yaml.safe_load(found) if found else None
-    if not isinstance(calendar, dict):
-        return 'UTC'
-    return str(calendar.get('timezone') or DEFAULT_ZONE)  # a calendar that names none: the language's default
+    daily.rebuild(op.get_bind(), daily.in_zone(daily.published_zone(op.get_bind())))
 
 
 def downgrade() -> None:
