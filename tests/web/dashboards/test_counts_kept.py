@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import event, select, text, update
 
 from fanlight.web import db
 from fanlight.web.dashboards import daily, kept
@@ -249,3 +249,45 @@ def test_counts_are_added_by_one_statement_whatever_the_number_of_rows(app):
     with app.app_context():
         counted = {r.first: r.n for r in db.session().scalars(select(DailyCount).where(DailyCount.dimension == "category"))}
     assert counted == {"c0": 2, "c1": 2, "c2": 2, "c3": 1, "c4": 1}
+
+
+def test_any_value_a_definition_may_give_fits_its_count_row(app):
+    """An option value (a category) may be 100 characters: its row takes it, on either database,
+    so a referral ticking it is never refused for its count."""
+    import json
+    from collections import Counter as Tally
+    from pathlib import Path
+
+    from fanlight.engine.definitions import schema
+
+    schemas = Path(schema.__file__).parent / "schemas"
+    longest = max(json.loads((schemas / f"{kind}.schema.json").read_text())["$defs"]["option"]["properties"]["value"]
+                  ["maxLength"] for kind in ("form", "options"))
+    assert DailyCount.__table__.c.first.type.length >= longest >= 100
+    value = "x" * longest
+    with app.app_context(), db.transaction() as s:
+        daily.add(s.connection(), Tally({("day", datetime.date(2026, 11, 30), "category", value, ""): 1}))
+    assert stored(app)[("day", datetime.date(2026, 11, 30), "category", value, "")] == 1
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # SQLite writes one at a time anyway
+def test_a_rebuild_holds_writers_off_the_counts_until_it_commits(app):
+    """A referral counted while a rebuild reads the referrals waits for it, rather than being lost."""
+    from collections import Counter as Tally
+
+    from sqlalchemy.exc import OperationalError
+
+    from fanlight.web import extensions
+
+    engine = extensions.db_engine(app)
+    key = ("day", datetime.date(2026, 11, 30), "category", "neglect", "")
+    with engine.connect() as rebuilding, engine.connect() as writing:
+        with app.app_context():
+            daily.rebuild(rebuilding, daily.in_zone("Europe/London"))  # open, not yet committed
+        writing.execute(text("SET lock_timeout = '200ms'"))
+        with pytest.raises(OperationalError, match="lock timeout"):
+            daily.add(writing, Tally({key: 1}))
+        writing.rollback()
+        rebuilding.commit()
+        daily.add(writing, Tally({key: 1}))
+        writing.commit()

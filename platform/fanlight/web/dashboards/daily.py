@@ -151,17 +151,22 @@ def tally(rows: Iterable[Any], day_of: LocalDay) -> Tally[Key]:
 # Kept in step -------------------------------------------------------------------------------------
 
 
-def facts_of(connection: Connection, ids: Iterable[str]) -> list[Any]:
-    """The referrals' facts as the transaction sees them now."""
+def facts_of(connection: Connection, ids: Iterable[str], *, lock: bool = False) -> list[Any]:
+    """The referrals' facts as the transaction sees them now. `lock`: their rows locked until it
+    ends, so a "before" read before a write is still what the write changes (another transaction
+    that changed them meanwhile must commit first, and is read as it left them)."""
     wanted = sorted(set(ids))
     if not wanted:
         return []
-    return list(connection.execute(select(*FACTS).where(Submission.id.in_(wanted))))
+    query = select(*FACTS).where(Submission.id.in_(wanted))
+    return list(connection.execute(query.with_for_update() if lock else query))
 
 
 def add(connection: Connection, changes: Tally[Key]) -> None:
-    """Add each change to its row (made at zero if new), in key order: two transactions adding to
-    the same rows take their locks in the same order, so never deadlock."""
+    """Add each change to its row (made at zero if new), in key order: two statements adding to the
+    same rows take their locks in the same order. A transaction of two such statements (a submit's:
+    the referral, then its re-referral flag) could still meet another in the opposite order; no two
+    of today's writes do, and PostgreSQL would end one with an error rather than wait for ever."""
     rows = [{"span": k[0], "day": k[1], "dimension": k[2], "first": k[3], "second": k[4], "n": n}
             for k, n in sorted(changes.items()) if n]
     if rows:
@@ -223,8 +228,9 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     deleted = [obj for obj in session.deleted if isinstance(obj, Submission)]
     new = [obj for obj in session.new if isinstance(obj, Submission)]
     if changed or deleted or new:
-        before = _facts_in(changed, session.connection(), before=True) + facts_of(session.connection(),
-                                                                                   [obj.id for obj in deleted])
+        connection = session.connection()
+        before = _facts_in(changed, connection, before=True) + facts_of(connection, [obj.id for obj in deleted],
+                                                                        lock=True)
         session.info.setdefault("dashboard_counts", []).append((before, [*changed, *new]))
 
 
@@ -245,7 +251,7 @@ def _on_execute(state: ORMExecuteState) -> Any:
         return None
     connection = state.session.connection()
     ids = _ids_of(state, connection)
-    before = facts_of(connection, ids)
+    before = facts_of(connection, ids, lock=True)
     result = state.invoke_statement()
     add(connection, difference(before, facts_of(connection, ids)))
     return result
@@ -294,8 +300,14 @@ def front_door_day() -> LocalDay:
 
 def rebuild(connection: Connection, day_of: LocalDay | None = None, batch: int = 20_000) -> int:
     """Every row again from the referrals (in the caller's transaction); the number of rows written.
-    Their days in the front door's time zone (the app's), unless `day_of` says otherwise."""
+    Their days in the front door's time zone (the app's), unless `day_of` says otherwise.
+
+    On PostgreSQL the counts are locked against writes first: a referral sent or decided while the
+    referrals are read waits, and then adds to the rows written here, instead of being in neither
+    the referrals read nor the rows kept. Submissions and decisions wait for the rebuild meanwhile."""
     day_of = day_of or front_door_day()
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("LOCK TABLE dashboard_counts IN SHARE ROW EXCLUSIVE MODE"))
     found: Tally[Key] = Tally()
     for rows in connection.execute(select(*_stored_facts(connection)).execution_options(yield_per=batch)).partitions():
         found.update(tally(rows, day_of))

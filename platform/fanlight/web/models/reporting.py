@@ -29,7 +29,8 @@ class DailyCount(Base):
 
     span: Mapped[str] = mapped_column(String(7), primary_key=True)  # "day", "month", "quarter" or "year"
     day: Mapped[datetime.date] = mapped_column(Date, primary_key=True)  # a longer span's: its first day
-    dimension: Mapped[str] = mapped_column(String(20), primary_key=True)
-    first: Mapped[str] = mapped_column(String(80), primary_key=True)  # the value ("" where there is none)
-    second: Mapped[str] = mapped_column(String(80), primary_key=True)  # a pair's second value, or ""
+    dimension: Mapped[str] = mapped_column(String(40), primary_key=True)
+    # Wide enough for any value a definition may give (an option value or indicator id: 100 at most).
+    first: Mapped[str] = mapped_column(String(200), primary_key=True)  # the value ("" where there is none)
+    second: Mapped[str] = mapped_column(String(200), primary_key=True)  # a pair's second value, or ""
     n: Mapped[int] = mapped_column(Integer)

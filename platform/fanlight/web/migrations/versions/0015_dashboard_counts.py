@@ -31,9 +31,9 @@ def upgrade() -> None:
     op.create_table('dashboard_counts',
                     sa.Column('span', sa.String(length=7), nullable=False),
                     sa.Column('day', sa.Date(), nullable=False),
-                    sa.Column('dimension', sa.String(length=20), nullable=False),
-                    sa.Column('first', sa.String(length=80), nullable=False),
-                    sa.Column('second', sa.String(length=80), nullable=False),
+                    sa.Column('dimension', sa.String(length=40), nullable=False),
+                    sa.Column('first', sa.String(length=200), nullable=False),
+                    sa.Column('second', sa.String(length=200), nullable=False),
                     sa.Column('n', sa.Integer(), nullable=False),
                     sa.PrimaryKeyConstraint('span', 'day', 'dimension', 'first', 'second'))
     op.create_index('ix_dashboard_counts_series', 'dashboard_counts', ['dimension', 'span', 'day'])
