@@ -17,7 +17,7 @@ from fanlight.engine import DefinitionSet
 from fanlight.engine.problems import Problem
 from fanlight.web import db
 from fanlight.web.access.audit import audit
-from fanlight.web.access.guard import current_user
+from fanlight.web.access.guard import current_user, signed_in_user
 from fanlight.web.access.permissions import allowed
 from fanlight.web.definitions import registry
 from fanlight.web.definitions.catalogue import compiled_set
@@ -63,6 +63,16 @@ def find_change(change_id: int) -> Change:
     if change is None:
         abort(404)
     return change
+
+
+def editable_by_me(change: Change) -> bool:
+    """Whether the signed-in person may edit this change now: the rule workflow.ensure_editable
+    enforces on every save, asked of a page before it offers the controls."""
+    try:
+        workflow.ensure_editable(change, signed_in_user())
+    except workflow.NotAllowed:
+        return False
+    return True
 
 
 def refused(error: workflow.NotAllowed, change: Change | None) -> Page:

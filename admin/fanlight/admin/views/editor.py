@@ -9,10 +9,9 @@ from fanlight.engine.definitions.source import MAX_FILE_BYTES
 from fanlight.web import db
 from fanlight.web.access.guard import signed_in_user
 from fanlight.web.access.permissions import requires
-from fanlight.web.models import ChangeState
 from fanlight.web.security import allows_body
 
-from . import Page, bp, find_change, problems_for, refused, tests_summary, text_of
+from . import Page, bp, editable_by_me, find_change, problems_for, refused, tests_summary, text_of
 
 # A whole definition file (up to the engine's 1 MB), form-encoded: each byte is at most three ("%C3").
 DEFINITION_POST_BYTES = 3 * MAX_FILE_BYTES + 64 * 1024
@@ -38,7 +37,7 @@ def edit(change_id: int) -> Page:
     text = text_of(s, item, path)
     _, problems = problems_for(s, item, path, text)
     return render_template("admin/edit.html", change=item, path=path, text=text, problems=problems,
-                           checks=workflow.check(s, item), editable=item.state == ChangeState.DRAFT and item.author_id == signed_in_user().id)
+                           checks=workflow.check(s, item), editable=editable_by_me(item))
 
 
 @bp.route("/changes/<int:change_id>/validate", methods=["POST"])

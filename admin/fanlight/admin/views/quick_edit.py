@@ -14,9 +14,9 @@ from fanlight.web.access.guard import signed_in_user
 from fanlight.web.access.permissions import requires
 from fanlight.web.definitions import registry
 from fanlight.web.errors import FormError
-from fanlight.web.models import Change, ChangeState
+from fanlight.web.models import Change
 
-from . import Page, bp, find_change, problems_for, refused, tests_summary, text_of
+from . import Page, bp, editable_by_me, find_change, problems_for, refused, tests_summary, text_of
 
 
 def _document(s: Session, item: Change, path: str) -> Document | None:
@@ -46,7 +46,7 @@ def quick_edit_list(change_id: int) -> Page:
         groups.setdefault(target.group, []).append(target)
     return render_template("admin/quick_list.html", change=item, path=path, groups=groups, reason=reason,
                            kind=document.kind if document else "", checks=workflow.check(s, item),
-                           editable=item.state == ChangeState.DRAFT and item.author_id == signed_in_user().id)
+                           editable=editable_by_me(item))
 
 
 @bp.route("/changes/<int:change_id>/quick-edit/item", methods=["GET", "POST"])

@@ -14,9 +14,9 @@ from fanlight.web.access.guard import signed_in_user
 from fanlight.web.access.permissions import allowed, requires
 from fanlight.web.definitions import registry
 from fanlight.web.errors import FormError
-from fanlight.web.models import Change, ChangeState, DefinitionVersion, Publication
+from fanlight.web.models import Change, DefinitionVersion, Publication
 
-from . import Page, bp, refused
+from . import Page, bp, editable_by_me, refused
 
 
 def live_index(s: Session) -> Index:
@@ -54,7 +54,7 @@ def _own_draft(s: Session) -> Change | None:
     """The change a search was begun from (?change=): results land in it when it is the searcher's own draft."""
     change_id = request.args.get("change", "")
     change = s.get(Change, int(change_id)) if change_id.isdigit() and len(change_id) <= 9 else None
-    if change is None or change.state != ChangeState.DRAFT or change.author_id != signed_in_user().id:
+    if change is None or not editable_by_me(change):
         return None
     return change
 

@@ -30,9 +30,9 @@ from fanlight.web.access.guard import signed_in_user
 from fanlight.web.access.permissions import requires
 from fanlight.web.definitions import registry
 from fanlight.web.errors import FormError
-from fanlight.web.models import Change, ChangeState
+from fanlight.web.models import Change
 
-from . import Page, bp, find_change, problems_for, refused, tests_summary, text_of
+from . import Page, bp, editable_by_me, find_change, problems_for, refused, tests_summary, text_of
 
 SECTION_FIRST_TYPES = [t for t in FIELD_TYPES if t not in ("repeat", "content")]
 
@@ -48,10 +48,6 @@ def _document(s: Session, item: Change, path: str) -> FormDocument:
         return FormDocument.parse(text)
     except QuickEditError:
         abort(404)
-
-
-def _editable(item: Change) -> bool:
-    return item.state == ChangeState.DRAFT and item.author_id == signed_in_user().id
 
 
 def _shared_options(s: Session, item: Change) -> dict[str, list[tuple[str, str]]]:
@@ -127,7 +123,7 @@ def structure(change_id: int) -> Page:
     questions = _questions(s, item, document) if document else {}
     return _render("outline.html", change=item, path=path, document=document, reason=reason,
                    sections=document.sections() if document else [], words=_words(document, questions),
-                   types=FIELD_TYPES, checks=workflow.check(s, item), editable=_editable(item))
+                   types=FIELD_TYPES, checks=workflow.check(s, item), editable=editable_by_me(item))
 
 
 def _words(document: FormDocument | None, questions: dict[str, conditions.Question]) -> dict[str, str]:
