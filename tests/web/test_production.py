@@ -124,3 +124,10 @@ def test_fanlight_serve_in_production_with_demo_accounts_asked_for_refuses_and_s
     assert done.returncode == 1
     assert "FANLIGHT_DEMO_ACCOUNTS=1" in done.stderr and "refusing to start in production" in done.stderr
     assert "demo account:" not in done.stdout and "Fanlight is running" not in done.stdout
+
+
+def test_the_demo_has_an_account_for_every_role_a_person_signs_in_as():
+    """Every page of the product can be tried from `scripts/start`: the workbench's two people too."""
+    from fanlight.web.access.permissions import ROLES
+
+    assert {role for _, _, role, _ in demo.DEMO_ACCOUNTS} == set(ROLES)

@@ -24,6 +24,9 @@ DEMO_ACCOUNTS = [
     ("officer@demo-council.example", "Jo Officer", "front_door_officer", "family-front-door"),
     # The dashboards' downloads and approving decisions are a manager's.
     ("manager@demo-council.example", "Ann Manager", "manager", "family-front-door"),
+    # Changing a form in the workbench takes two people: one drafts, another reviews and publishes.
+    ("lead@demo-council.example", "Lou Lead", "service_lead", "family-front-door"),
+    ("reviewer@demo-council.example", "Kit Reviewer", "it_reviewer", "family-front-door"),
     ("admin@demo-council.example", "Ali Administrator", "administrator", "family-front-door"),
 ]
 EMAILS = [email for email, *_ in DEMO_ACCOUNTS]
