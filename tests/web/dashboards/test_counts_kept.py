@@ -20,6 +20,7 @@ from tests.support.factories import database, submitted_draft
 from tests.web.delivery.conftest import EARLY_HELP, decide  # noqa: F401 (a fixture)
 from tests.web.triage.conftest import staff  # noqa: F401 (a fixture)
 from tests.web.triage.support import acting
+from tests.web.triage.test_holding_area import client_of
 
 from .seeded import at, seed
 from .support import dashboard
@@ -92,7 +93,9 @@ def test_a_page_reads_each_period_once_whatever_its_tables(app, christmas):
     finally:
         event.remove(engine, "before_cursor_execute", note)
     counted = [s for s in statements if "dashboard_counts" in s]
-    assert len(counted) == 4  # each period's sums, and each period's received day by day (the buckets over time)
+    # Whether the counts are whole, then each period's sums, and each period's received day by day
+    # (the buckets over time).
+    assert len(counted) == 5
     assert sum("FROM submissions" in s for s in statements) <= 8  # the choices and the pending work
 
 
@@ -291,3 +294,50 @@ def test_a_rebuild_holds_writers_off_the_counts_until_it_commits(app):
         rebuilding.commit()
         daily.add(writing, Tally({key: 1}))
         writing.commit()
+
+
+@pytest.fixture
+def counting_fails(monkeypatch):
+    """The counts' one write fails in the database (as a deadlock, or any bug in it, would)."""
+    broken = text("INSERT INTO no_such_counts (n) VALUES (:n)")
+    monkeypatch.setattr(daily, "_upsert", lambda _dialect: broken)
+
+
+def test_a_referral_is_sent_and_decided_when_its_count_fails_and_the_dashboards_count_from_the_referrals(
+        app, decide, teacher_client, counting_fails, clock, monkeypatch, caplog):  # noqa: F811
+    decided = decide()  # sent, claimed and decided: each write's count fails
+    sent = submitted_draft(app, teacher_client)[1]
+    with app.app_context():
+        s = db.session()
+        assert s.get(Submission, decided).outcome == "early_help"
+        assert s.get(Submission, sent) is not None
+        assert daily.stale_since(s.connection()) == datetime.datetime.now(datetime.UTC).date()
+    assert "could not be kept in step" in caplog.text
+    monkeypatch.undo()  # counting works again; the counts still miss what it could not count
+    today = clock.now().date().isoformat()
+    period = {"period": "custom", "from": today, "to": today}
+    shown = dashboard(app, **period)
+    assert shown.stale_since is not None
+    with app.test_request_context():
+        reader = kept.Kept(db.session())
+        assert all(reader.count(cell.filter) is None for cell in shown.cells())  # none read from the counts
+    assert shown.tables["received"].rows[0].values[0].count == 2
+    assert_every_figure_is_its_list(app, **period)
+    with app.app_context(), db.transaction() as s:
+        daily.rebuild(s.connection())
+    with app.app_context():
+        assert daily.stale_since(db.session().connection()) is None
+    assert dashboard(app, **period).stale_since is None
+    assert_in_step(app)
+    assert_every_figure_is_its_list(app, **period)
+
+
+def test_a_manager_is_told_when_the_counts_missed_a_change(app, christmas, staff):  # noqa: F811
+    manager_client = client_of(app, staff.manager)
+    with app.app_context(), db.transaction() as s:
+        daily.mark_stale(s.connection())
+    page = manager_client.get("/dashboards/?period=month").get_data(as_text=True)
+    assert 'id="counts-stale"' in page and "fanlight dashboards rebuild-counts" in page
+    with app.app_context(), db.transaction() as s:
+        daily.rebuild(s.connection())
+    assert 'id="counts-stale"' not in manager_client.get("/dashboards/?period=month").get_data(as_text=True)

@@ -11,6 +11,12 @@ later, so a dashboard reads counts as current as the holding area's lists.
 
 SQL written around the ORM (a bulk load, a hand repair) is not seen: `rebuild` writes every row
 again from the referrals, in one transaction.
+
+Counting never stops a referral: each change to the counts is made in a savepoint, and one that
+fails (a deadlock, a bug) is undone alone, logged, and leaves a mark (`STALE`) in the counts. The
+referral, its decision or its deletion is kept; while the mark is there the dashboards count each
+figure from the referrals themselves (dashboards/kept.py), until `rebuild` writes every row again
+and, with them, takes the mark away.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import dataclasses
 import datetime
 import functools
 import json
+import logging
 import math
 import zoneinfo
 from collections import Counter as Tally
@@ -50,6 +57,9 @@ FACTS = (Submission.id, Submission.received_at, Submission.agency_id, Submission
          Submission.level_referrer, Submission.level_suggested, Submission.level_applied,
          Submission.information_requested, Submission.re_referral, Submission.threshold_indicators)
 WATCHED = frozenset(column.key for column in FACTS)
+# The row that says some change was not counted: a span no period is read from (kept.py).
+STALE = "stale"
+log = logging.getLogger(__name__)
 
 
 def local_day(moment: datetime.datetime) -> datetime.date:
@@ -182,6 +192,50 @@ def _upsert(dialect: str) -> Any:
                                       set_={"n": DailyCount.n + made.excluded.n})
 
 
+def count_safely(connection: Connection, changes: Callable[[], Tally[Key]]) -> None:
+    """`add` the changes in a savepoint: if working them out or adding them fails, only that is
+    undone, and the counts are marked stale instead. A child's referral must never fail to be sent,
+    decided or deleted because a dashboard could not count it."""
+    try:
+        with connection.begin_nested():
+            add(connection, changes())
+    except Exception:  # noqa: BLE001 (any failure: the referral's own write goes on)
+        log.exception("the dashboards' counts could not be kept in step; they are marked stale "
+                      "until `fanlight dashboards rebuild-counts`")
+        mark_stale(connection)
+
+
+def read_safely(connection: Connection, read: Callable[[], list[Any]]) -> list[Any] | None:
+    """The facts before a write, read in a savepoint (None if that failed: the write goes on, and
+    its change is not counted but marked)."""
+    try:
+        with connection.begin_nested():
+            return read()
+    except Exception:  # noqa: BLE001 (as count_safely)
+        log.exception("the dashboards' counts could not read a referral's facts before a change")
+        return None
+
+
+def mark_stale(connection: Connection) -> None:
+    """The mark `rebuild` takes away: the counts miss a change, made on this day (UTC). Its own
+    statement in its own savepoint: if even that fails, the referral's write still goes on."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    mark = dialect.insert(DailyCount).values(span=STALE, day=datetime.datetime.now(datetime.UTC).date(), dimension="",
+                                             first="", second="", n=1).on_conflict_do_nothing()
+    try:
+        with connection.begin_nested():
+            connection.execute(mark)
+    except Exception:  # noqa: BLE001 (logged: the figures may be wrong until a rebuild)
+        log.critical("the dashboards' counts are wrong and could not be marked stale: run "
+                     "`fanlight dashboards rebuild-counts`", exc_info=True)
+
+
+def stale_since(connection: Connection) -> datetime.date | None:
+    """The first day a change was not counted (none: the counts are whole)."""
+    day = connection.scalar(select(DailyCount.day).where(DailyCount.span == STALE).order_by(DailyCount.day).limit(1))
+    return day
+
+
 def difference(before: Sequence[Any], after: Sequence[Any]) -> Tally[Key]:
     changes = tally(after, local_day)
     changes.subtract(tally(before, local_day))
@@ -229,15 +283,18 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     new = [obj for obj in session.new if isinstance(obj, Submission)]
     if changed or deleted or new:
         connection = session.connection()
-        before = _facts_in(changed, connection, before=True) + facts_of(connection, [obj.id for obj in deleted],
-                                                                        lock=True)
+        before = read_safely(connection, lambda: _facts_in(changed, connection, before=True) + facts_of(
+            connection, [obj.id for obj in deleted], lock=True)) if changed or deleted else []
         session.info.setdefault("dashboard_counts", []).append((before, [*changed, *new]))
 
 
 def _after_flush(session: Session, _context: Any) -> None:
     for before, written in session.info.pop("dashboard_counts", []):
         connection = session.connection()
-        add(connection, difference(before, _facts_in(written, connection, before=False)))
+        if before is None:
+            mark_stale(connection)
+        else:
+            count_safely(connection, lambda: difference(before, _facts_in(written, connection, before=False)))  # noqa: B023 (called at once)
 
 
 def _after_rollback(session: Session, _previous: Any) -> None:
@@ -250,10 +307,18 @@ def _on_execute(state: ORMExecuteState) -> Any:
     if not (state.is_update or state.is_delete) or not _of_submissions(state) or not _touches_facts(state):
         return None
     connection = state.session.connection()
-    ids = _ids_of(state, connection)
-    before = facts_of(connection, ids, lock=True)
+    ids: list[str] = []
+
+    def read() -> list[Any]:
+        ids.extend(_ids_of(state, connection))
+        return facts_of(connection, ids, lock=True)
+
+    before = read_safely(connection, read)
     result = state.invoke_statement()
-    add(connection, difference(before, facts_of(connection, ids)))
+    if before is None:
+        mark_stale(connection)
+    else:
+        count_safely(connection, lambda: difference(before, facts_of(connection, ids)))
     return result
 
 

@@ -66,6 +66,7 @@ class Dashboard:
     previous: Period
     tables: dict[str, Table]
     now: datetime.datetime
+    stale_since: datetime.date | None = None  # the counts kept in step missed a change that day
 
     def cells(self) -> Iterator[Cell]:
         for table in self.tables.values():
@@ -91,4 +92,5 @@ def build(args: Mapping[str, str], only: tuple[str, ...] | None = None) -> Dashb
     period = periods.from_args(args, today(now))
     scope = scope_for(period, now)
     keys = only if only is not None else tuple(TABLES)
-    return Dashboard(period, scope.previous, {key: TABLES[key](scope) for key in keys}, now)
+    return Dashboard(period, scope.previous, {key: TABLES[key](scope) for key in keys}, now,
+                     scope.counter.kept.stale_since)

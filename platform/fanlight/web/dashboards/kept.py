@@ -84,6 +84,7 @@ class Kept:
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._stale: tuple[datetime.date | None] | None = None
         self._periods: dict[tuple[datetime.date, datetime.date], dict[str, list[Entry]]] = {}
         self._days: list[tuple[datetime.date, datetime.date, dict[datetime.date, int]]] = []
         self._named: dict[tuple[datetime.date, datetime.date, str], list[tuple[dict[str, str], int]]] = {}
@@ -95,7 +96,7 @@ class Kept:
     def by(self, chosen: QueueFilter, fields: tuple[str, ...]) -> dict[tuple[str, ...], int] | None:
         """The filter's count for each value of `fields` (none: one count), or None if not kept."""
         asked = wanted(chosen)
-        if asked is None:
+        if asked is None or self.stale_since is not None:
             return None
         if not asked.values and not fields:
             return {(): self._received(asked.start, asked.end)}
@@ -114,10 +115,18 @@ class Kept:
     def hours(self, chosen: QueueFilter) -> list[tuple[float, int]] | None:
         """Of the decided referrals of a period: (hours, how many) by tenth of an hour, in order."""
         asked = wanted(chosen)
-        if asked is None or asked.values != (("decided", "yes"),):
+        if asked is None or asked.values != (("decided", "yes"),) or self.stale_since is not None:
             return None
         buckets = [(int(first), n) for first, _, n in self._period(asked.start, asked.end).get("hours", []) if n]
         return [(bucket / daily.BUCKETS_AN_HOUR, n) for bucket, n in sorted(buckets)]
+
+    @property
+    def stale_since(self) -> datetime.date | None:
+        """The day the counts first missed a change (dashboards/daily.py, `count_safely`): until
+        they are rebuilt, every figure is counted from the referrals instead (read once)."""
+        if self._stale is None:
+            self._stale = (daily.stale_since(self.session.connection()),)
+        return self._stale[0]
 
     def _entries(self, asked: Wanted, dimension: str) -> list[tuple[dict[str, str], int]]:
         """The dimension's sums over the period, each with its values by the filter's field names
