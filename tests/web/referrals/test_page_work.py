@@ -114,6 +114,19 @@ def test_a_submit_claims_the_draft_before_looking_for_a_submission(app, teacher_
     assert replay.headers["Location"] == response.headers["Location"]
 
 
+def test_a_submit_writes_its_referral_once_and_counts_it_once(app, teacher_client):
+    """Whether the referral is a re-referral is known before it is written: no UPDATE of it straight
+    after, so its dashboard counts are added by one statement and its facts are not read back."""
+    draft_id = start_draft(teacher_client)
+    fill_draft(app, draft_id, complete_answers())
+    with counted(app) as work:
+        response = submit(teacher_client, draft_id)
+    assert response.status_code == 302
+    assert not [s for s in work.statements if s.startswith("UPDATE submissions")], work.statements
+    assert len([s for s in work.statements if "dashboard_counts" in s]) == 1, work.statements
+    assert not [s for s in work.statements if s.startswith("SELECT submissions.id, submissions.received_at")]
+
+
 # The session cookie ----------------------------------------------------------------------------
 
 

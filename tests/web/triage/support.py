@@ -98,15 +98,17 @@ def referral_about(app: Flask, referrer: int, *children: dict[str, Any], status:
         s.add(draft)
         s.flush()
         at = clock.now() - datetime.timedelta(days=days_ago)
+        answers = {"children": list(children)}
+        keys = family.keys_of(answers)
         referral = Submission(reference=submissions._reference(), draft_id=draft.id, owner_id=referrer,
                               form_id=draft.form_id, form_version=1, form_hash=draft.form_hash,
-                              answers={"children": list(children)}, evaluation={}, status=status,
-                              submitted_at=at, received_at=at)
+                              answers=answers, evaluation={}, status=status,
+                              submitted_at=at, received_at=at, re_referral=family.referred_before(s, keys, at))
         s.add(referral)
         s.flush()
         s.add(SubmissionEvent(submission_id=referral.id, actor_id=referrer, kind="received",
                               to_status=ReferralStatus.RECEIVED, at=at))
-        family.record_keys(s, referral)
+        family.record_keys(s, referral, keys)
         s.commit()
         return referral.id
 

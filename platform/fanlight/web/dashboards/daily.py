@@ -174,9 +174,10 @@ def facts_of(connection: Connection, ids: Iterable[str], *, lock: bool = False) 
 
 def add(connection: Connection, changes: Tally[Key]) -> None:
     """Add each change to its row (made at zero if new), in key order: two statements adding to the
-    same rows take their locks in the same order. A transaction of two such statements (a submit's:
-    the referral, then its re-referral flag) could still meet another in the opposite order; no two
-    of today's writes do, and PostgreSQL would end one with an error rather than wait for ever."""
+    same rows take their locks in the same order. A transaction of two such statements could still
+    meet another in the opposite order; none of today's writes makes two (a submit knows whether its
+    referral is a re-referral before writing it), and PostgreSQL would end one with an error, undone
+    alone by `count_safely`, rather than wait for ever."""
     rows = [{"span": k[0], "day": k[1], "dimension": k[2], "first": k[3], "second": k[4], "n": n}
             for k, n in sorted(changes.items()) if n]
     if rows:
@@ -285,16 +286,33 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
         connection = session.connection()
         before = read_safely(connection, lambda: _facts_in(changed, connection, before=True) + facts_of(
             connection, [obj.id for obj in deleted], lock=True)) if changed or deleted else []
-        session.info.setdefault("dashboard_counts", []).append((before, [*changed, *new]))
+        session.info.setdefault("dashboard_counts", []).append((before, changed, new))
 
 
 def _after_flush(session: Session, _context: Any) -> None:
-    for before, written in session.info.pop("dashboard_counts", []):
+    for before, changed, new in session.info.pop("dashboard_counts", []):
         connection = session.connection()
         if before is None:
             mark_stale(connection)
         else:
-            count_safely(connection, lambda: difference(before, _facts_in(written, connection, before=False)))  # noqa: B023 (called at once)
+            count_safely(connection, lambda: difference(before, _facts_in(changed, connection, before=False)  # noqa: B023
+                                                        + _inserted_facts(new, connection)))  # noqa: B023 (called at once)
+
+
+def _inserted_facts(objects: Sequence[Submission], connection: Connection) -> list[Any]:
+    """The facts of referrals this flush inserted: a column never set was written as NULL (none
+    that is counted has a default only the database knows), so nothing is read back."""
+    found, unknown = [], []
+    for obj in objects:
+        state = inspect(obj)
+        if any(key not in state.dict and _DATABASE_DEFAULT[key] for key in WATCHED):
+            unknown.append(obj.id)
+        else:
+            found.append(SimpleNamespace(**{key: state.dict.get(key) for key in WATCHED}))
+    return found + facts_of(connection, unknown)
+
+
+_DATABASE_DEFAULT = {column.key: column.server_default is not None and column.default is None for column in FACTS}
 
 
 def _after_rollback(session: Session, _previous: Any) -> None:

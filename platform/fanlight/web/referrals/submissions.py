@@ -74,6 +74,7 @@ def submit(draft: Draft, owner: User, evaluation: Evaluation, recipient: Recipie
                 return winner
             raise StaleRevision(s.scalar(select(Draft.revision).where(Draft.id == draft.id)) or 0)
         agency = agencies.get(owner.agency_id)
+        keys = family.keys_of(evaluation.answers)  # how other referrals about this child will find it
         submission = Submission(
             reference=_reference(), draft_id=draft.id, owner_id=owner.id, agency=owner.agency,
             agency_id=owner.agency_id or None,
@@ -83,13 +84,16 @@ def submit(draft: Draft, owner: User, evaluation: Evaluation, recipient: Recipie
             answers=evaluation.answers,  # hidden fields' answers were dropped by evaluate
             evaluation=_stored_evaluation(evaluation, acknowledged),
             status=ReferralStatus.RECEIVED, submitted_at=now, received_at=now, due_at=deadlines.due_at(now),
+            re_referral=family.referred_before(s, keys, now),
         )
+        # Whether it is a re-referral is known before it is written: it is counted for the dashboards
+        # once, in its own flush, and not changed straight after (a second count of its rows).
         s.add(submission)
         s.flush()
         s.add(SubmissionEvent(submission_id=submission.id, actor_id=owner.id, kind="received",
                               from_status=None, to_status=ReferralStatus.RECEIVED,
                               detail={"reference": submission.reference}, at=now))
-        family.record_keys(s, submission)  # how other referrals about this child will find it
+        family.record_keys(s, submission, keys)
         _acknowledge(s, submission, recipient or Recipient(owner.name, owner.email))  # only here, where the draft was claimed: a replay never sends again
         s.commit()
     except IntegrityError:

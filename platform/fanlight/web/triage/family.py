@@ -103,20 +103,23 @@ def family_context(referral: Submission) -> list[Match]:
 RE_REFERRAL = datetime.timedelta(days=365)  # a re-referral: a child referred again within 12 months
 
 
-def record_keys(s: Session, submission: Submission) -> None:
-    """Store a submission's match keys in the caller's transaction (it must have its id: flushed),
-    and whether it is a re-referral: a child on it was on a referral received in the 12 months
-    before (the dashboards' figure; the family context shows which)."""
-    keys = keys_of(submission.answers)
+def record_keys(s: Session, submission: Submission, keys: list[Key]) -> None:
+    """Store a submission's match keys (`keys_of` its answers) in the caller's transaction."""
     s.add_all(ReferralMatchKey(submission_id=submission.id, kind=k.kind, key=k.key) for k in keys)
-    if keys:
-        earlier = (select(ReferralMatchKey.submission_id)
-                   .join(Submission, Submission.id == ReferralMatchKey.submission_id)
-                   .where(or_(*(and_(ReferralMatchKey.kind == k.kind, ReferralMatchKey.key == k.key) for k in keys)),
-                          ReferralMatchKey.submission_id != submission.id,
-                          Submission.received_at >= submission.received_at - RE_REFERRAL,
-                          Submission.received_at <= submission.received_at).limit(1))
-        submission.re_referral = s.scalar(earlier) is not None
+
+
+def referred_before(s: Session, keys: list[Key], received_at: datetime.datetime) -> bool:
+    """Whether a referral with these keys, received then, is a re-referral: a child on it was on a
+    referral received in the 12 months before (the dashboards' figure; the family context shows
+    which). Asked before the referral is written: no other referral can be itself."""
+    if not keys:
+        return False
+    earlier = (select(ReferralMatchKey.submission_id)
+               .join(Submission, Submission.id == ReferralMatchKey.submission_id)
+               .where(or_(*(and_(ReferralMatchKey.kind == k.kind, ReferralMatchKey.key == k.key) for k in keys)),
+                      Submission.received_at >= received_at - RE_REFERRAL,
+                      Submission.received_at <= received_at).limit(1))
+    return s.scalar(earlier) is not None
 
 
 # The keys of a referral's answers: pure --------------------------------------------------------
