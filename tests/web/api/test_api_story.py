@@ -125,3 +125,22 @@ def test_a_replay_after_retention_deleted_the_referral_is_told_it_is_gone_and_ma
     gone = police.post("/referrals", body, key="k1")
     assert gone.status_code == 410 and gone.mimetype == "application/problem+json"
     assert count(app, Submission) == 1
+
+
+def test_a_replay_gets_the_same_answer_after_the_front_door_has_moved_the_referral_on(
+        app: Flask, client: FlaskClient):
+    """The same key and body get the same response, whenever they come again (a system that lost the
+    first answer retries later): the 201 as it was made. Where the referral is now is its href's."""
+    police = Api(client, api_client(app))
+    body = {"form": FORM, "answers": police_referral()}
+    sent = police.post("/referrals", body, key="pnc-2026-000124")
+    assert sent.status_code == 201
+    with database(app) as s:  # as the front door claiming it leaves it
+        s.query(Submission).update({"status": ReferralStatus.IN_TRIAGE})
+        s.commit()
+
+    replayed = police.post("/referrals", body, key="pnc-2026-000124")
+    assert (replayed.status_code, replayed.get_json()) == (201, sent.get_json())
+    assert replayed.headers["Location"] == sent.headers["Location"]
+    assert police.get(sent.headers["Location"].removeprefix("/api/v1")).get_json()["status"] == "in_triage"
+    assert count(app, Submission) == 1

@@ -10,18 +10,19 @@ import time
 import pytest
 from sqlalchemy import select
 
+from fanlight.web import db
 from fanlight.web.config import production_problems
 from fanlight.web.delivery import adapters, records, worker
 from fanlight.web.models import Delivery, DeliveryAttempt, DeliveryState, ReferralStatus, Submission
-from fanlight.web.triage import history
-from tests.support.factories import count, database
+from fanlight.web.triage import decisions, history, workflow
+from tests.support.factories import count, database, submitted_draft
 from tests.support.mailbox import register
 from tests.support.receiver import SECRET, receiving
 from tests.web.delivery.conftest import EARLY_HELP, to_case_system, work
 from tests.web.referrals.test_retention import DAY, SEVEN_YEARS
 from tests.web.referrals.test_retention import run as run_retention
 from tests.web.test_mail import GP
-from tests.web.triage.support import events, row
+from tests.web.triage.support import acting, events, row
 
 pytestmark = pytest.mark.usefixtures("fast_retries")
 
@@ -57,6 +58,28 @@ def test_an_early_help_decision_writes_its_delivery_with_the_payload_the_mapping
     assert delivery.payload["referral_source_code"] == "2A"  # the school's census code
     assert referral.reference in delivery.case_note
     assert delivery.key.startswith("fanlight-")
+
+
+def test_the_delivery_record_is_written_in_the_decisions_transaction(
+        app, staff, teacher_client, monkeypatch):
+    """All or nothing: when the decision's transaction fails after its delivery record was added, neither
+    the decision nor the record is kept (and a decided referral always has its record, as above)."""
+    referral_id = submitted_draft(app, teacher_client)[1]
+    scheduled = records.schedule
+
+    def schedule_then_fail(*args, **kwargs):
+        made = scheduled(*args, **kwargs)
+        assert len(made) == 1 and made[0] in db.session().new  # added to the decision's session
+        raise RuntimeError("the database went away before the commit")
+
+    monkeypatch.setattr(records, "schedule", schedule_then_fail)
+    with acting(app, referral_id) as (referral, user):
+        workflow.claim(referral, user(staff.jo))
+        with app.test_request_context(), pytest.raises(RuntimeError):
+            decisions.decide(referral, dict(EARLY_HELP), user(staff.jo))
+    assert deliveries(app, referral_id) == []
+    assert row(app, referral_id).status == ReferralStatus.IN_TRIAGE
+    assert "decided" not in [e.kind for e in events(app, referral_id)]
 
 
 def test_no_further_action_is_not_sent_to_the_case_system(app, decide):
@@ -97,6 +120,30 @@ def test_a_500_is_tried_again_and_a_400_stops_at_once_each_attempt_logged(app, d
     assert (delivery.state, delivery.attempts) == (DeliveryState.DEAD, 2)  # never retried after a 400
     assert [(a.outcome, a.status_code) for a in attempts(app, delivery.id)] == [("transient", 503), ("permanent", 400)]
     assert row(app, referral_id).status == ReferralStatus.DECIDED
+
+
+@pytest.mark.parametrize("status", [408, 429, 501, 502, 507])
+def test_a_timeout_a_rate_limit_or_any_5xx_is_tried_again(app, decide, status):
+    """The README's promise: a 408, 429 or 5xx is a passing failure (the case system is busy, down or
+    half-deployed), never a reason to give up on a child's referral at the first try."""
+    with receiving(answer=status) as receiver:
+        to_case_system(app, receiver.url, SECRET)
+        referral_id = decide()
+        work(app)
+    [delivery] = deliveries(app, referral_id)
+    assert (delivery.state, delivery.attempts) == (DeliveryState.PENDING, 1)
+    assert [(a.outcome, a.status_code) for a in attempts(app, delivery.id)] == [("transient", status)]
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 410, 422])
+def test_any_other_refusal_is_permanent_and_not_tried_again(app, decide, status):
+    with receiving(answer=status) as receiver:
+        to_case_system(app, receiver.url, SECRET)
+        referral_id = decide()
+        work(app)
+        work(app)
+    [delivery] = deliveries(app, referral_id)
+    assert (delivery.state, delivery.attempts, len(receiver.requests)) == (DeliveryState.DEAD, 1, 1)
 
 
 def test_a_delivery_that_keeps_failing_is_dead_after_the_configured_attempts(app, decide):

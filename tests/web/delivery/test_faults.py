@@ -6,6 +6,7 @@ its idempotency key: retries carried the same key, and no key was applied twice.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -81,7 +82,9 @@ def test_every_decided_referral_is_delivered_once_through_chaos_and_a_killed_wor
                     worker.stderr.close()
     with database(app) as s:
         delivered = list(s.scalars(select(Delivery).where(Delivery.submission_id.in_(referral_ids))))
-        outcomes = list(s.scalars(select(DeliveryAttempt.outcome)))
+        tries = list(s.execute(select(DeliveryAttempt.delivery_id, DeliveryAttempt.outcome, DeliveryAttempt.status_code,
+                                      DeliveryAttempt.error, DeliveryAttempt.worker)))
+    outcomes = [t.outcome for t in tries]
     assert len(delivered) == REFERRALS and {d.state for d in delivered} == {DeliveryState.DELIVERED}
     keys = {d.key for d in delivered}
     assert len(keys) == REFERRALS
@@ -91,6 +94,18 @@ def test_every_decided_referral_is_delivered_once_through_chaos_and_a_killed_wor
     assert "abandoned" in outcomes  # the killed worker's delivery was taken over after its lease
     assert "sending" not in outcomes  # no attempt left open
     assert all(valid for _, valid in receiver.requests)
+    # The worker was killed outright (SIGKILL: no handler, no clean-up), holding its delivery.
+    assert doomed.returncode == -signal.SIGKILL
+    assert [t.outcome for t in tries if f":{doomed.pid}:" in t.worker] == ["abandoned"]
+    # Every fault happened: a timeout, a 500 and a connection dropped after the case was made.
+    assert any(t.outcome == "transient" and t.status_code == 500 for t in tries)
+    assert any(t.outcome == "transient" and "timed out" in t.error for t in tries)
+    assert any(t.outcome == "transient" and ("RemoteDisconnected" in t.error or "reset" in t.error) for t in tries)
+    # No idempotency key was applied twice: the receiver saw only these keys, made one case for each,
+    # and each delivery was completed once (one `delivered` attempt; no second worker sent it after).
+    assert {key for key, _ in receiver.requests} == keys
+    assert sorted(t.delivery_id for t in tries if t.outcome == "delivered") == sorted(d.id for d in delivered)
+    assert len(set(receiver.cases.values())) == REFERRALS
 
 
 def test_fanlight_worker_once_delivers_what_is_due_and_says_what_it_did(app, decide, tmp_path):

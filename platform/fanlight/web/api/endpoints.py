@@ -23,7 +23,7 @@ from fanlight.engine import CompiledForm, Evaluation, evaluate
 from .. import clock, db, extensions
 from ..access.permissions import by_token
 from ..definitions import agencies
-from ..models import ApiClient, ApiIdempotencyKey, Draft, Submission, User
+from ..models import ApiClient, ApiIdempotencyKey, Draft, ReferralStatus, Submission, User
 from ..referrals import journey, submissions
 from ..triage import decisions, history
 from . import blueprint as bp
@@ -211,7 +211,7 @@ def _replayed(client: ApiClient, key: str, fingerprint: str) -> Response | None:
     sent = submissions.submission_for(seen.draft_id) if seen.draft_id is not None else None
     if sent is None:
         raise Problem(410, "Gone", "The referral sent with this Idempotency-Key is no longer kept.")
-    return _created(sent)
+    return _created(sent, as_made=True)
 
 
 def _store(client: ApiClient, key: str, fingerprint: str, compiled: CompiledForm, evaluation: Evaluation,
@@ -251,8 +251,11 @@ def _referrer(compiled: CompiledForm, evaluation: Evaluation) -> submissions.Rec
     return submissions.Recipient(name or "colleague", email, has_account=False)
 
 
-def _created(sent: Submission) -> Response:
-    response = _json(_referral(sent), 201)
+def _created(sent: Submission, *, as_made: bool = False) -> Response:
+    """The 201. A replay (`as_made`) gets the answer the first request got, whatever has happened to
+    the referral since: as made, it was received (GET its href for where it is now)."""
+    made = {"status": ReferralStatus.RECEIVED.value} if as_made else {}
+    response = _json({**_referral(sent), **made}, 201)
     response.headers["Location"] = url_for("api.referral", reference=sent.reference)
     return response
 

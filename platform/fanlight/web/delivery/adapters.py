@@ -1,8 +1,9 @@
 """How a delivery reaches its destination: signed HTTP JSON, or a folder drop.
 
 Each adapter returns an Outcome and never raises for anything the destination does: a timeout,
-a dropped connection or a 500 is `transient` (tried again later), a refusal such as a 400 or a
-404 is `permanent` (trying again would get the same answer, so the record stops, for an operator).
+a dropped connection, a 408, 429 or any 5xx is `transient` (tried again later), a refusal such as
+a 400 or a 404 is `permanent` (trying again would get the same answer, so the record stops, for
+an operator).
 
 Signed HTTP JSON: a POST of the payload with
     Idempotency-Key: the delivery's key (the same on every attempt: the receiver applies it once)
@@ -37,7 +38,13 @@ from ..files.storage import write_atomically
 
 MAX_RESPONSE = 64 * 1024
 MAX_ID = 200
-TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+# A passing failure: the case system timed out, is busy, or is down (any 5xx, as the README says);
+# any other refusal (a 400, 401, 404, 422, a redirect...) would get the same answer again.
+TRANSIENT_STATUSES = frozenset({408, 425, 429})
+
+
+def transient(status: int) -> bool:
+    return status in TRANSIENT_STATUSES or 500 <= status <= 599
 
 
 class Result(StrEnum):
@@ -96,7 +103,7 @@ def post(destination: Destination, key: str, payload: dict[str, Any], timeout: f
     except urllib.error.HTTPError as error:
         status = error.code
         retry_after = _seconds(error.headers.get("Retry-After") if error.headers else None)
-        result = Result.TRANSIENT if status in TRANSIENT_STATUSES else Result.PERMANENT
+        result = Result.TRANSIENT if transient(status) else Result.PERMANENT
         return Outcome(result, status_code=status, error=f"HTTP {status} {error.reason}"[:500], retry_after=retry_after)
     except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException, OSError) as error:
         reason = getattr(error, "reason", None) or error
