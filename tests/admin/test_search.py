@@ -78,6 +78,23 @@ def test_choosing_a_result_starts_a_change_at_its_quick_edit_which_changes_it(ap
     assert re.match(r"^/admin/changes/\d+/quick-edit\?path=", response.headers["Location"])
 
 
+def test_a_second_click_lands_in_the_change_the_first_began_until_it_is_edited(app, lead_client):
+    """A double click, or another result in the same file, does not leave a trail of empty changes."""
+    before = count(app, Change)
+    first = post(lead_client, "/admin/search/change", {"path": CFC, "node": CONSENT})
+    again = post(lead_client, "/admin/search/change", {"path": CFC, "node": CONSENT})
+    other = post(lead_client, "/admin/search/change", {"path": CFC, "node": ""})
+    change_id = int(re.match(r"^/admin/changes/(\d+)/", first.headers["Location"]).group(1))
+    assert again.headers["Location"] == first.headers["Location"]
+    assert other.headers["Location"].startswith(f"/admin/changes/{change_id}/quick-edit?path=")
+    assert count(app, Change) == before + 1
+    # Once it holds an edit it is a piece of work of its own: the next result starts another change.
+    assert quick_edit(lead_client, app, change_id, CONSENT, label=NEW_WORDING).status_code == 302
+    later = post(lead_client, "/admin/search/change", {"path": CFC, "node": CONSENT})
+    assert not later.headers["Location"].startswith(f"/admin/changes/{change_id}/")
+    assert count(app, Change) == before + 2
+
+
 def test_nothing_begins_for_a_file_or_item_that_is_not_live(app, lead_client):
     before = count(app, Change)
     assert post(lead_client, "/admin/search/change", {"path": "forms/nope.yaml", "node": ""}).status_code == 404

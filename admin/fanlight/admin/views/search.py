@@ -14,7 +14,7 @@ from fanlight.web.access.guard import signed_in_user
 from fanlight.web.access.permissions import allowed, requires
 from fanlight.web.definitions import registry
 from fanlight.web.errors import FormError
-from fanlight.web.models import Change, DefinitionVersion, Publication
+from fanlight.web.models import Change, ChangeItem, ChangeState, DefinitionVersion, Publication
 
 from . import Page, bp, editable_by_me, refused
 
@@ -69,15 +69,30 @@ def change_found() -> Page:
     text = registry.texts_of(s, registry.live_id(s) or 0).get(path)
     if text is None or (node and not _quick_editable(text, node)):
         abort(404)
-    try:
-        # Titled the way a change begun from a file is, so its page suggests a title from what it changes.
-        change = workflow.create(s, signed_in_user(), f"Change {path}")
-    except workflow.NotAllowed as error:
-        return refused(error, None)
-    s.commit()
+    # Titled the way a change begun from a file is, so its page suggests a title from what it changes.
+    title = f"Change {path}"
+    change = _untouched(s, title)
+    if change is None:
+        try:
+            change = workflow.create(s, signed_in_user(), title)
+        except workflow.NotAllowed as error:
+            return refused(error, None)
+        s.commit()
     if node:
         return redirect(url_for("workbench.quick_edit", change_id=change.id, path=path, node=node))
     return redirect(url_for("workbench.quick_edit_list", change_id=change.id, path=path))
+
+
+def _untouched(s: Session, title: str) -> Change | None:
+    """The searcher's own change begun from this file and not yet edited or described, on the live
+    publication: a second click (or a double click) lands there instead of starting another."""
+    me = signed_in_user()
+    found = s.scalars(select(Change).where(
+        Change.author_id == me.id, Change.state == ChangeState.DRAFT, Change.title == title, Change.description == "",
+        Change.base_publication_id == registry.live_id(s),
+        ~select(ChangeItem.id).where(ChangeItem.change_id == Change.id).exists(),
+    ).order_by(Change.id.desc()).limit(1)).first()
+    return found if found is not None and editable_by_me(found) else None
 
 
 def _quick_editable(text: str, node: str) -> bool:
