@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import socketserver
 import threading
 from collections.abc import Iterator
@@ -9,11 +10,18 @@ from email import message_from_bytes
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy.pool import NullPool
 
-from fanlight.web import mail
+from fanlight import console
+from fanlight.web import clock as clocks
+from fanlight.web import mail, migrate
+from fanlight.web.config import default_config
 from fanlight.web.models import OutboxMessage, User
 from tests.support.factories import count, database
 from tests.support.mailbox import link_in, outbox, post_page, register
+from tests.support.web import insert_row
+from tests.web.triage.test_migration import _table_of
 
 GP = "rowan.hale@demo-surgery.example"
 
@@ -102,7 +110,7 @@ def test_with_smtp_mail_is_delivered_after_the_response_and_its_body_blanked(app
     assert post_page(client, link_in(type("M", (), {"body": body})(), "/confirm-email/")).status_code == 302
 
 
-def test_a_failed_delivery_is_kept_and_sent_again_later(app, client, smtp_server):
+def test_a_failed_delivery_is_kept_and_sent_again_later(app, client, smtp_server, clock):
     app.config["FANLIGHT_SMTP_URL"] = f"smtp://127.0.0.1:{smtp_server.server_address[1]}"
     smtp_server.refuse = True
     register(client, GP).close()
@@ -111,6 +119,8 @@ def test_a_failed_delivery_is_kept_and_sent_again_later(app, client, smtp_server
     assert "/confirm-email/" in stored.body
     smtp_server.refuse = False
     with app.app_context():
+        assert mail.deliver_pending() == (0, 0)  # it waits its backoff first
+        clock.advance(app.config["FANLIGHT_MAIL_BACKOFF_SECONDS"] + 1)
         assert mail.deliver_pending() == (1, 0)
         assert mail.deliver_pending() == (0, 0)  # never twice
     (stored,) = outbox(app, GP)
@@ -141,7 +151,7 @@ class _Killed(BaseException):
 
 
 def test_an_unexpected_error_while_sending_marks_the_message_failed_and_it_is_sent_later(
-        app, client, smtp_server, monkeypatch):
+        app, client, smtp_server, monkeypatch, clock):
     """Before the fix, only OSError and SMTPException were caught: anything else stranded the
     message in "sending", a status the retry never selects (a lost confirmation email)."""
     app.config["FANLIGHT_SMTP_URL"] = f"smtp://127.0.0.1:{smtp_server.server_address[1]}"
@@ -155,6 +165,7 @@ def test_an_unexpected_error_while_sending_marks_the_message_failed_and_it_is_se
     (stored,) = outbox(app, GP)
     assert (stored.status, stored.attempts) == ("failed", 1)
     monkeypatch.setattr(mail, "_smtp_send", real)
+    clock.advance(app.config["FANLIGHT_MAIL_BACKOFF_SECONDS"] + 1)
     with app.app_context():
         assert mail.deliver_pending() == (1, 0)
     assert [r for _, r, _ in smtp_server.received] == [[GP]]
@@ -225,7 +236,7 @@ def test_a_sender_slower_than_its_claim_never_overwrites_what_the_next_sender_re
     assert len(smtp_server.received) == 1
 
 
-def test_every_attempt_at_one_message_carries_the_same_message_id(app, smtp_server):
+def test_every_attempt_at_one_message_carries_the_same_message_id(app, smtp_server, clock):
     app.config["FANLIGHT_SMTP_URL"] = f"smtp://127.0.0.1:{smtp_server.server_address[1]}"
     smtp_server.refuse = True
     with app.test_request_context(), database(app) as s:
@@ -234,7 +245,185 @@ def test_every_attempt_at_one_message_carries_the_same_message_id(app, smtp_serv
     with app.app_context():
         mail.deliver_pending()
         smtp_server.refuse = False
+        clock.advance(app.config["FANLIGHT_MAIL_BACKOFF_SECONDS"] + 1)
         mail.deliver_pending()
     (_, _, email) = smtp_server.received[0]
     (stored,) = outbox(app, GP)
     assert email["Message-ID"].startswith(f"<fanlight-outbox-{stored.id}.")
+
+
+# Retries: an exponential, jittered, capped wait between attempts --------------------------------
+
+
+def _queue(app, to: str = GP) -> None:
+    with app.test_request_context(), database(app) as s:
+        mail.send(to, "Referral FL-TEST-0001 received", "what happens next", s)
+        s.commit()
+
+
+def _stored(app) -> OutboxMessage:
+    (stored,) = outbox(app, GP)
+    return stored
+
+
+def test_a_message_the_web_process_could_not_send_waits_its_backoff_before_it_is_tried_again(
+        app, client, smtp_server, clock):
+    """Before the fix every pass of `fanlight worker` (every 2 s when idle) tried a failed message
+    again, and five tries later it was failed for good: an SMTP outage of ten seconds lost it."""
+    app.config["FANLIGHT_SMTP_URL"] = f"smtp://127.0.0.1:{smtp_server.server_address[1]}"
+    smtp_server.refuse = True
+    register(client, GP).close()  # the first try, after the response: refused
+    failed_at = clock.now()
+    stored = _stored(app)
+    assert (stored.status, stored.attempts) == ("failed", 1)
+    wait = (clocks.utc(stored.next_attempt_at) - failed_at).total_seconds()
+    assert 30 * 0.5 - 1 <= wait <= 30  # the first wait (FANLIGHT_MAIL_BACKOFF_SECONDS), jittered
+    smtp_server.refuse = False
+    with app.app_context():
+        for _ in range(10):  # passes of the worker during the wait: none tries it
+            assert mail.deliver_pending() == (0, 0)
+        clock.advance(wait + 1)
+        assert mail.deliver_pending() == (1, 0)
+    assert (_stored(app).status, _stored(app).attempts) == ("sent", 2)
+    assert len(smtp_server.received) == 1
+
+
+def test_the_wait_doubles_after_each_failure_with_jitter_up_to_the_cap():
+    settings = {"FANLIGHT_MAIL_BACKOFF_SECONDS": 10.0, "FANLIGHT_MAIL_MAX_BACKOFF_SECONDS": 60.0}
+    for _ in range(50):
+        waits = [mail.backoff(n, settings).total_seconds() for n in (1, 2, 3, 4, 5, 40)]
+        assert 5 <= waits[0] <= 10 and 10 <= waits[1] <= 20 and 20 <= waits[2] <= 40
+        assert 30 <= waits[3] <= 60 and 30 <= waits[4] <= 60 and 30 <= waits[5] <= 60
+
+
+def test_an_smtp_outage_of_hours_is_ridden_out_and_the_message_sent_once(app, smtp_server, clock):
+    app.config["FANLIGHT_SMTP_URL"] = f"smtp://127.0.0.1:{smtp_server.server_address[1]}"
+    _queue(app)
+    smtp_server.refuse = True
+    started, waits = clock.now(), []
+    with app.app_context():
+        while clock.now() - started < datetime.timedelta(hours=2):  # the mail server is down for two hours
+            assert mail.deliver_pending() == (0, 1)
+            stored = _stored(app)
+            assert stored.status == "failed" and stored.next_attempt_at is not None
+            waits.append((clocks.utc(stored.next_attempt_at) - clock.now()).total_seconds())
+            clock.advance(waits[-1] + 1)
+        assert len(waits) < app.config["FANLIGHT_MAIL_ATTEMPTS"]
+        for attempt, wait in enumerate(waits, start=1):  # doubling, jittered, never past the cap
+            full = min(30 * 2 ** (attempt - 1), 3600)
+            assert full / 2 - 1 <= wait <= full
+        smtp_server.refuse = False
+        assert mail.deliver_pending() == (1, 0)
+        assert mail.deliver_pending() == (0, 0)
+    stored = _stored(app)
+    assert (stored.status, stored.attempts, stored.body) == ("sent", len(waits) + 1, "")
+    assert len(smtp_server.received) == 1
+
+
+def test_a_message_is_given_up_after_its_last_attempt_and_the_outbox_still_shows_it(
+        app, smtp_server, clock, monkeypatch, capsys):
+    app.config.update(FANLIGHT_SMTP_URL=f"smtp://127.0.0.1:{smtp_server.server_address[1]}",
+                      FANLIGHT_MAIL_ATTEMPTS=3, FANLIGHT_MAIL_BACKOFF_SECONDS=1.0)
+    _queue(app)
+    smtp_server.refuse = True
+    with app.app_context():
+        for attempt in (1, 2, 3):
+            assert mail.deliver_pending() == (0, 1)
+            assert _stored(app).attempts == attempt
+            clock.advance(3600)
+        smtp_server.refuse = False
+        assert mail.deliver_pending() == (0, 0)  # given up: never tried again
+    stored = _stored(app)
+    assert (stored.status, stored.attempts, stored.next_attempt_at) == ("failed", 3, None)
+    assert "554" in stored.last_error and stored.body == "what happens next"
+    assert smtp_server.received == []
+    monkeypatch.setenv("DATABASE_URL", app.config["DATABASE_URL"])
+    monkeypatch.setenv("FANLIGHT_DEFINITIONS", app.config["DEFINITIONS_PATH"])
+    monkeypatch.setenv("FANLIGHT_SECRET_KEY", "console-test")
+    assert console.main(["mail", "outbox", "--to", GP]) == 0
+    out = capsys.readouterr().out
+    assert f"Message {stored.id} (failed" in out and "what happens next" in out
+
+
+def test_a_claim_that_died_is_due_at_once_and_on_the_last_attempt_it_is_given_up(
+        app, smtp_server, monkeypatch, clock):
+    app.config.update(FANLIGHT_SMTP_URL=f"smtp://127.0.0.1:{smtp_server.server_address[1]}", FANLIGHT_MAIL_ATTEMPTS=2)
+    real = mail._smtp_send
+
+    def killed(*args: Any) -> None:
+        raise _Killed
+
+    _queue(app)
+    monkeypatch.setattr(mail, "_smtp_send", killed)
+    with app.app_context():
+        with pytest.raises(_Killed):
+            mail.deliver_pending()  # attempt 1: its sender dies
+        clock.advance(mail.CLAIM_TIMEOUT.total_seconds() + 1)
+        with pytest.raises(_Killed):
+            mail.deliver_pending()  # released, due at once (it has waited out the claim): attempt 2 dies too
+        clock.advance(mail.CLAIM_TIMEOUT.total_seconds() + 1)
+        monkeypatch.setattr(mail, "_smtp_send", real)
+        assert mail.deliver_pending() == (0, 0)  # released on its last attempt: given up
+    stored = _stored(app)
+    assert (stored.status, stored.attempts, stored.next_attempt_at) == ("failed", 2, None)
+    assert stored.last_error == "the sender stopped before it finished"
+    assert smtp_server.received == []
+
+
+def test_the_mail_retry_settings_are_read_from_the_environment(monkeypatch, tmp_path):
+    defaults = default_config(str(tmp_path))
+    assert (defaults["FANLIGHT_MAIL_ATTEMPTS"], defaults["FANLIGHT_MAIL_BACKOFF_SECONDS"],
+            defaults["FANLIGHT_MAIL_MAX_BACKOFF_SECONDS"]) == (12, 30.0, 3600.0)
+    monkeypatch.setenv("FANLIGHT_MAIL_ATTEMPTS", "20")
+    monkeypatch.setenv("FANLIGHT_MAIL_BACKOFF_SECONDS", "5")
+    monkeypatch.setenv("FANLIGHT_MAIL_MAX_BACKOFF_SECONDS", "600")
+    configured = default_config(str(tmp_path))
+    assert (configured["FANLIGHT_MAIL_ATTEMPTS"], configured["FANLIGHT_MAIL_BACKOFF_SECONDS"],
+            configured["FANLIGHT_MAIL_MAX_BACKOFF_SECONDS"]) == (20, 5.0, 600.0)
+
+
+# Migration 0017: when a failed message is tried next -------------------------------------------
+
+BEFORE = datetime.datetime(2026, 11, 30, 9, 0, tzinfo=datetime.UTC)
+
+
+def test_upgrading_keeps_failed_messages_retrying_and_those_given_up_given_up(empty_url):
+    migrate.upgrade(empty_url, "0016")
+    engine = create_engine(empty_url, poolclass=NullPool)
+    try:
+        for number, (status, attempts) in enumerate(
+                [("pending", 0), ("failed", 2), ("failed", 5), ("sent", 1), ("outbox", 0)], start=1):
+            insert_row(engine, "mail_outbox", id=number, created_at=BEFORE, to_address=f"p{number}@x.example",
+                       subject="s", body="b", status=status, attempts=attempts, last_error="",
+                       claimed_at=None, sent_at=None)
+        migrate.upgrade(empty_url)
+        with engine.connect() as connection:
+            due = dict(connection.execute(select(OutboxMessage.id, OutboxMessage.next_attempt_at)).all())
+        # Failed with attempts left (the old limit was 5): due at once, as before. Given up: stays so.
+        assert {n: (clocks.utc(at) if at else None) for n, at in due.items()} == {
+            1: None, 2: BEFORE, 3: None, 4: None, 5: None}
+        migrate.downgrade(empty_url, "0016")
+        assert "next_attempt_at" not in {c["name"] for c in inspect(engine).get_columns("mail_outbox")}
+        assert "ix_mail_outbox_due" not in {i["name"] for i in inspect(engine).get_indexes("mail_outbox")}
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM mail_outbox")).scalar() == 5
+        migrate.upgrade(empty_url)
+        assert "ix_mail_outbox_due" in {i["name"] for i in inspect(engine).get_indexes("mail_outbox")}
+    finally:
+        engine.dispose()
+
+
+def test_the_migrated_mail_outbox_is_what_the_model_declares(empty_url):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from fanlight.web.db import Base
+
+    migrate.upgrade(empty_url)
+    engine = create_engine(empty_url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    finally:
+        engine.dispose()
+    assert [d for d in differences if _table_of(d) == "mail_outbox"] == []

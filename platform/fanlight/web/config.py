@@ -60,6 +60,12 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "FANLIGHT_BASE_URL": os.environ.get("FANLIGHT_BASE_URL", ""),
         "FANLIGHT_SMTP_URL": os.environ.get("FANLIGHT_SMTP_URL", ""),
         "FANLIGHT_MAIL_FROM": os.environ.get("FANLIGHT_MAIL_FROM", "Family Front Door <no-reply@fanlight.invalid>"),
+        # A message the SMTP server did not take waits BACKOFF x 2^(attempt-1) seconds (with jitter,
+        # at most MAX_BACKOFF) before it is tried again, and is given up after ATTEMPTS tries: the
+        # defaults ride out an outage of two and a half hours at least (mail.py).
+        "FANLIGHT_MAIL_ATTEMPTS": _int("FANLIGHT_MAIL_ATTEMPTS", 12),
+        "FANLIGHT_MAIL_BACKOFF_SECONDS": _float("FANLIGHT_MAIL_BACKOFF_SECONDS", 30.0),
+        "FANLIGHT_MAIL_MAX_BACKOFF_SECONDS": _float("FANLIGHT_MAIL_MAX_BACKOFF_SECONDS", 3600.0),
         "FANLIGHT_VERIFY_LINK_SECONDS": _int("FANLIGHT_VERIFY_LINK_SECONDS", 24 * 60 * 60),
         "FANLIGHT_RESET_LINK_SECONDS": _int("FANLIGHT_RESET_LINK_SECONDS", 60 * 60),
         # Failed sign-ins for one address: after SLOW_AFTER, each next try waits (doubling from

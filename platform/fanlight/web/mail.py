@@ -7,8 +7,16 @@ account that was never created, and no account whose email was lost.
 - Without FANLIGHT_SMTP_URL (the default) the outbox is where messages stay: read them with
   `fanlight mail outbox [--to EMAIL]` (the tests read the table).
 - With FANLIGHT_SMTP_URL, messages are delivered after the response has been sent (so how long
-  sending takes tells nobody whether an address has an account), and `fanlight mail send`
-  retries any that failed. A delivered message's body is blanked: it may hold a live link.
+  sending takes tells nobody whether an address has an account), and `fanlight worker` (or
+  `fanlight mail send`) retries any that failed. A delivered message's body is blanked: it may
+  hold a live link.
+
+Retries: a message the SMTP server did not take waits FANLIGHT_MAIL_BACKOFF_SECONDS x 2^(attempt-1)
+(with jitter, at most FANLIGHT_MAIL_MAX_BACKOFF_SECONDS) before it is due again, wherever it was
+tried (a web process after its response, a worker, the command); after FANLIGHT_MAIL_ATTEMPTS tries
+it is given up: `failed` with no next attempt, kept with its body in the outbox for
+`fanlight mail outbox` to show. With the defaults (30 s, 1 h, 12) an outage of two and a half hours
+at least is ridden out.
 
 FANLIGHT_SMTP_URL: `smtp+starttls://user:password@host:587` (STARTTLS required),
 `smtps://user:password@host:465` (TLS from the start), or `smtp://host:25` (no encryption:
@@ -18,8 +26,10 @@ only for a relay on the same machine).
 from __future__ import annotations
 
 import datetime
+import random
 import smtplib
 import ssl
+from collections.abc import Mapping
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any
@@ -33,7 +43,6 @@ from werkzeug.wrappers import Response
 from . import clock, db, extensions
 from .models import MailStatus, OutboxMessage
 
-MAX_ATTEMPTS = 5
 # A claim older than this is a sender that died or hit something unexpected mid-send: the
 # message counts as failed and is tried again. Longer than any SMTP exchange (20 s timeout).
 CLAIM_TIMEOUT = datetime.timedelta(minutes=5)
@@ -75,25 +84,50 @@ def _deliver_after_response(app: Flask) -> None:
         return response
 
 
+def backoff(attempt: int, config: Mapping[str, Any]) -> datetime.timedelta:
+    """How long a message waits after its `attempt`-th failure: the first wait, doubled after each
+    failure, at most the cap, and between half and all of that (jitter: messages that failed
+    together are not all tried again at the same moment)."""
+    cap = float(config["FANLIGHT_MAIL_MAX_BACKOFF_SECONDS"])
+    wait = float(config["FANLIGHT_MAIL_BACKOFF_SECONDS"]) * 2 ** min(max(attempt, 1) - 1, 30)
+    return datetime.timedelta(seconds=min(wait, cap) * random.uniform(0.5, 1.0))  # noqa: S311 (jitter, not secrecy)
+
+
+def _failed(attempts: int, config: Mapping[str, Any]) -> dict[str, Any]:
+    """A failed attempt's record: due again after its backoff, or given up (no next attempt) if it
+    was the last one allowed."""
+    if attempts >= int(config["FANLIGHT_MAIL_ATTEMPTS"]):
+        return {"status": MailStatus.FAILED, "next_attempt_at": None}
+    return {"status": MailStatus.FAILED, "next_attempt_at": clock.now() + backoff(attempts, config)}
+
+
 def _release_dead_claims(s: Session) -> None:
     """A claim not finished within CLAIM_TIMEOUT (its sender died mid-send, or it was claimed
-    before claims had a time) counts as a failed attempt: the message is tried again."""
-    s.execute(update(OutboxMessage)
-              .where(OutboxMessage.status == MailStatus.SENDING,
-                     or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < clock.now() - CLAIM_TIMEOUT))
-              .values(status=MailStatus.FAILED, last_error="the sender stopped before it finished"))
+    before claims had a time) counts as a failed attempt: the message is due again at once (it has
+    waited out the claim), or given up if that was its last attempt."""
+    last = int(current_app.config["FANLIGHT_MAIL_ATTEMPTS"])
+    dead = and_(OutboxMessage.status == MailStatus.SENDING,
+                or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < clock.now() - CLAIM_TIMEOUT))
+    stopped = "the sender stopped before it finished"
+    s.execute(update(OutboxMessage).where(dead, OutboxMessage.attempts < last)
+              .values(status=MailStatus.FAILED, next_attempt_at=clock.now(), last_error=stopped))
+    s.execute(update(OutboxMessage).where(dead, OutboxMessage.attempts >= last)
+              .values(status=MailStatus.FAILED, next_attempt_at=None, last_error=stopped))
     s.commit()
 
 
-def _claimable() -> Any:
-    return and_(OutboxMessage.status.in_(MailStatus.sources(MailStatus.SENDING)), OutboxMessage.attempts < MAX_ATTEMPTS)
+def _claimable(now: datetime.datetime) -> Any:
+    """Pending, or failed and due (a failed message with no next attempt has been given up)."""
+    return or_(OutboxMessage.status == MailStatus.PENDING,
+               and_(OutboxMessage.status == MailStatus.FAILED, OutboxMessage.next_attempt_at <= now))
 
 
 def deliver_pending(limit: int = 100) -> tuple[int, int]:
     """Send messages waiting for SMTP; returns (sent, failed).
 
     Each message is claimed first (a compare-and-set), so two senders never send it at the same
-    time, and its result is recorded only by the sender that still holds the claim. Delivery is
+    time, and its result is recorded only by the sender that still holds the claim. A failed
+    message waits its backoff before it is due again (see the module's docstring). Delivery is
     at least once: a sender that dies after the SMTP server took the message but before recording
     it leaves the message to be sent again; its Message-ID stays the same, so mail systems can
     tell the copies apart.
@@ -104,10 +138,11 @@ def deliver_pending(limit: int = 100) -> tuple[int, int]:
     sent = failed = 0
     with Session(extensions.db_engine()) as s:
         _release_dead_claims(s)
-        ids = list(s.scalars(select(OutboxMessage.id).where(_claimable()).order_by(OutboxMessage.id).limit(limit)))
+        ids = list(s.scalars(select(OutboxMessage.id).where(_claimable(clock.now()))
+                             .order_by(OutboxMessage.id).limit(limit)))
         for message_id in ids:
             claim = clock.now()
-            claimed = s.execute(update(OutboxMessage).where(OutboxMessage.id == message_id, _claimable())
+            claimed = s.execute(update(OutboxMessage).where(OutboxMessage.id == message_id, _claimable(claim))
                                 .values(status=MailStatus.SENDING, claimed_at=claim, attempts=OutboxMessage.attempts + 1))
             s.commit()
             if claimed.rowcount != 1:  # type: ignore[attr-defined]
@@ -127,9 +162,15 @@ def _deliver_one(s: Session, url: str, message_id: int, claim: datetime.datetime
         _smtp_send(url, current_app.config["FANLIGHT_MAIL_FROM"], message)
         outcome = {"status": MailStatus.SENT, "body": "", "sent_at": clock.now()}
     except Exception as error:  # noqa: BLE001 (whatever goes wrong, the message is marked failed, never stranded)
-        current_app.logger.warning("mail %s to the outbox's recipient was not sent: %s", message_id,
-                                   type(error).__name__)
-        outcome = {"status": MailStatus.FAILED, "last_error": f"{type(error).__name__}: {error}"[:500]}
+        outcome = _failed(message.attempts, current_app.config)
+        outcome["last_error"] = f"{type(error).__name__}: {error}"[:500]
+        if outcome["next_attempt_at"] is None:
+            current_app.logger.error("mail %s to the outbox's recipient was not sent after %s attempts: given up (%s)",
+                                     message_id, message.attempts, type(error).__name__)
+        else:
+            current_app.logger.warning("mail %s to the outbox's recipient was not sent (attempt %s): %s; "
+                                       "tried again after %s", message_id, message.attempts, type(error).__name__,
+                                       outcome["next_attempt_at"].isoformat(timespec="seconds"))
     # Only while the claim is still ours: a sender slower than CLAIM_TIMEOUT must not overwrite
     # what the sender that took the message over recorded.
     s.execute(update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.status == MailStatus.SENDING,

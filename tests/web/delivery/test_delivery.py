@@ -270,11 +270,13 @@ def test_an_unconfigured_destination_waits_outside_development(app, decide):
     assert deliveries(app, referral_id)[0].state == DeliveryState.PENDING
 
 
-def test_the_worker_sends_the_mail_outbox_too(app, client, smtp_server):
+def test_the_worker_sends_the_mail_outbox_too(app, client, smtp_server, clock):
     app.config["FANLIGHT_SMTP_URL"] = f"smtp://127.0.0.1:{smtp_server.server_address[1]}"
     smtp_server.refuse = True
     register(client, GP).close()  # tried after the response, and refused
     smtp_server.refuse = False
+    assert work(app).mail_sent == 0  # the worker leaves it alone until its wait is over
+    clock.advance(app.config["FANLIGHT_MAIL_BACKOFF_SECONDS"] + 1)
     assert work(app).mail_sent == 1
     assert [recipients for _, recipients, _ in smtp_server.received] == [[GP]]
 
@@ -304,3 +306,47 @@ def test_retention_deletes_a_referrals_deliveries_and_their_attempts_with_it(app
     assert run_retention(app).deleted_submissions == 1
     assert (count(app, Submission), count(app, Delivery), count(app, DeliveryAttempt)) == (0, 0, 0)
     assert referral_id not in {d.submission_id for d in deliveries(app)}
+
+
+def test_releasing_a_record_another_worker_already_took_over_never_marks_that_workers_attempt_abandoned(
+        app, decide, clock, tmp_path):
+    """Two workers release the same expired claim at once: the first releases it and a third worker
+    claims it again before the second's release runs. The second's release changes nothing (the
+    claim it saw has gone), and must leave the live attempt alone: it once marked every open attempt
+    of the record abandoned, the live one too, while that worker was still sending."""
+    app.config["FANLIGHT_DELIVERY_LEASE_SECONDS"] = 60
+    to_case_system(app, f"file://{tmp_path / 'drop'}")
+    referral_id = decide()
+    with app.app_context(), database(app) as s:
+        assert worker.claim(s, "a worker that is about to die", ["case-system"]) is not None
+    clock.advance(seconds=61)
+    live: list[worker.Claim] = []
+
+    with app.app_context(), database(app) as s:
+        execute = s.execute
+
+        def meanwhile_another_worker_releases_and_claims(statement, *args, **kwargs):
+            result = execute(statement, *args, **kwargs)
+            if live:
+                return result
+            stale = result.all()  # what the slower worker saw: the expired claim
+            with database(app) as other:
+                assert worker.release_expired(other, app.config) == 1
+                taken = worker.claim(other, "the worker that took it over", ["case-system"])
+            assert taken is not None
+            live.append(taken)
+            return stale
+
+        s.execute = meanwhile_another_worker_releases_and_claims  # type: ignore[method-assign]
+        released = worker.release_expired(s, app.config)
+
+    [delivery] = deliveries(app, referral_id)
+    assert (delivery.state, delivery.attempts) == (DeliveryState.SENDING, 2)
+    tries = attempts(app, delivery.id)
+    assert [(a.worker, a.outcome) for a in tries] == [
+        ("a worker that is about to die", "abandoned"), ("the worker that took it over", "sending")]
+    assert tries[1].finished_at is None  # still its worker's: not abandoned under it
+    assert released == 0  # nothing of its own released
+    with app.app_context(), database(app) as s:
+        worker.finish(s, live[0], adapters.Outcome(adapters.Result.ACCEPTED), app.config, worker.Pass())
+    assert [a.outcome for a in attempts(app, delivery.id)] == ["abandoned", "accepted"]

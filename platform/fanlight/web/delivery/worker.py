@@ -218,24 +218,34 @@ def _backoff(number: int, outcome: Outcome, config: Any) -> datetime.timedelta:
 
 def release_expired(s: Session, config: Any) -> int:
     """Records held past the lease (their worker died): due again, or dead if that was the last
-    allowed attempt; their open attempts are logged as abandoned."""
+    allowed attempt; their open attempts are logged as abandoned. Returns how many it released.
+
+    Only a record this release actually let go of (its claim still the expired one) has its open
+    attempts closed, and only those begun under that claim or before: another worker may have
+    released the record and claimed it again since the expired claims were read, and that worker's
+    live attempt is not abandoned."""
     lease = datetime.timedelta(seconds=float(config["FANLIGHT_DELIVERY_LEASE_SECONDS"]))
     cutoff = clock.now() - lease
     stale = list(s.execute(select(Delivery.id, Delivery.claimed_at, Delivery.attempts)
                            .where(Delivery.state == S.SENDING, Delivery.claimed_at < cutoff)))
+    released = 0
     for delivery_id, claimed_at, attempts in stale:
         last = attempts >= int(config["FANLIGHT_DELIVERY_ATTEMPTS"])
-        s.execute(update(Delivery).where(Delivery.id == delivery_id, Delivery.state == S.SENDING,
-                                         Delivery.claimed_at == claimed_at)
-                  .values(state=S.DEAD if last else S.PENDING, claimed_at=None, next_attempt_at=clock.now(),
-                          last_error="the worker stopped before it finished")
-                  .execution_options(synchronize_session=False))
+        let_go = s.execute(update(Delivery).where(Delivery.id == delivery_id, Delivery.state == S.SENDING,
+                                                  Delivery.claimed_at == claimed_at)
+                           .values(state=S.DEAD if last else S.PENDING, claimed_at=None, next_attempt_at=clock.now(),
+                                   last_error="the worker stopped before it finished")
+                           .execution_options(synchronize_session=False))
+        if let_go.rowcount != 1:  # type: ignore[attr-defined]
+            continue  # somebody else released it (and may hold it again): its attempts are theirs
+        released += 1
         s.execute(update(DeliveryAttempt).where(DeliveryAttempt.delivery_id == delivery_id,
-                                                DeliveryAttempt.finished_at.is_(None))
+                                                DeliveryAttempt.finished_at.is_(None),
+                                                DeliveryAttempt.started_at <= claimed_at)
                   .values(outcome=Result.ABANDONED.value, finished_at=clock.now(),
                           error="the worker stopped before it finished"))
     s.commit()
-    return len(stale)
+    return released
 
 
 def collect_acknowledgements(s: Session, config: Any) -> int:
