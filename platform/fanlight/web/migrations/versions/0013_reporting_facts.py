@@ -53,7 +53,7 @@ def upgrade() -> None:
     year_before = ("s2.received_at >= submissions.received_at - interval '365 days'"
                    if op.get_bind().dialect.name == 'postgresql'
                    else "s2.received_at >= datetime(submissions.received_at, '-365 days')")
-    op.execute("UPDATE submissions SET re_referral = true WHERE EXISTS ("  # noqa: S608 (one of two constant clauses)
+    op.execute("UPDATE submissions SET re_referral = true WHERE EXISTS ("  # noqa: S608 (one of two constant clauses)  # nosec B608
                "SELECT 1 FROM referral_match_keys k1 JOIN referral_match_keys k2 ON k2.kind = k1.kind "
                "AND k2.key = k1.key AND k2.submission_id <> k1.submission_id "
                "JOIN submissions s2 ON s2.id = k2.submission_id "
