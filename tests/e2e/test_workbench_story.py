@@ -112,13 +112,13 @@ def _start(command: list[str], env: dict[str, str], log: Path, url: str) -> subp
 @pytest.fixture(scope="module")
 def workers(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[Workers]:
     del browser  # Chromium first: without it the story is skipped (or fails in CI) before servers start
-    from fanlight.web import db, migrate
+    from fanlight.web import db
     from fanlight.web.accounts.service import create_user
     from tests.support.web import make_app as create_app
+    from tests.support.web import migrated_sqlite
 
     root = tmp_path_factory.mktemp("two-workers")
-    url = f"sqlite:///{root / 'fanlight.sqlite'}"
-    migrate.upgrade(url)
+    url = migrated_sqlite(root / "fanlight.sqlite")
     env = {**os.environ, "DATABASE_URL": url, "FANLIGHT_DEFINITIONS": str(REPO / "definitions"),
            "FANLIGHT_INSTANCE": str(root / "instance"), "FANLIGHT_SECRET_KEY": "two-workers-" + root.name,
            "FANLIGHT_UPLOADS": str(root / "uploads"), "FANLIGHT_DEMO_ACCOUNTS": "0", "PYTHONUNBUFFERED": "1"}

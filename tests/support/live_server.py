@@ -13,8 +13,8 @@ from typing import Any
 from flask import Flask
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from fanlight.web import extensions, migrate
-from tests.support.web import make_app
+from fanlight.web import extensions
+from tests.support.web import make_app, migrated_sqlite
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -30,9 +30,8 @@ def free_port() -> int:
 
 
 def app_on_sqlite(root: Path, definitions: Path, **config: Any) -> Flask:
-    """The app over a new, migrated SQLite database in `root`."""
-    url = f"sqlite:///{root / 'fanlight.sqlite'}"
-    migrate.upgrade(url)
+    """The app over a new, migrated SQLite database in `root` (a copy of this process's migrated template)."""
+    url = migrated_sqlite(root / "fanlight.sqlite")
     return make_app({
         "DATABASE_URL": url, "UPLOAD_FOLDER": str(root / "uploads"), "SESSION_COOKIE_SECURE": False,
         "DEFINITIONS_PATH": str(definitions), "SECRET_KEY": "e2e-" + root.name, **config,

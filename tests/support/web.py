@@ -16,11 +16,14 @@ browser does, with the token taken from the page.
 
 from __future__ import annotations
 
+import atexit
 import datetime
 import hashlib
 import os
 import secrets
+import shutil
 import sqlite3
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,6 +39,7 @@ from sqlalchemy import MetaData, create_engine, event, select, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
+from werkzeug.routing.rules import Rule
 
 from fanlight.web import db, extensions, migrate
 from fanlight.web.accounts import service
@@ -101,6 +105,27 @@ class _SharedBytecodeCache(jinja2.BytecodeCache):
 _BYTECODE = _SharedBytecodeCache()
 
 
+# Every app registers ~1,150 URL rules, and werkzeug compiles two URL-building functions for each
+# (Python source made from an AST, then compile()): ~70% of building an app, which every test does.
+# The function compiled depends only on the rule's parts and its defaults, never on the app: it takes
+# the rule as its first argument and reads the rule's own converters from there, holding nothing.
+# So it is compiled once per rule and reused by every later app with the same rule.
+_builders: dict[tuple[Any, ...], Callable[..., tuple[str, str]]] = {}
+_real_compile_builder = Rule._compile_builder
+
+
+def _cached_compile_builder(self: Rule, append_unknown: bool = True) -> Callable[..., tuple[str, str]]:
+    # What werkzeug's _compile_builder reads: the trace, with a default in the rule as its constant.
+    defaults = self.defaults or {}
+    parts = tuple((False, self._converters[data].to_url(defaults[data])) if dynamic and data in defaults
+                  else (dynamic, data) for dynamic, data in self._trace)
+    key = (self.rule, parts, tuple(str(k) for k in defaults), append_unknown)
+    builder = _builders.get(key)
+    if builder is None:
+        builder = _builders[key] = _real_compile_builder(self, append_unknown)
+    return builder
+
+
 # The conftests take these fixtures with `from tests.support.web import *`, which skips names that
 # start with an underscore: an autouse fixture named `_fast_setup` here was never seen by pytest (every
 # test loaded and compiled the definitions and its templates again). Keep fixture names public.
@@ -110,6 +135,7 @@ _BYTECODE = _SharedBytecodeCache()
 def fast_setup(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Catalogue, "load", classmethod(_cached_load))
     monkeypatch.setattr(Flask, "jinja_options", {**Flask.jinja_options, "bytecode_cache": _BYTECODE})
+    monkeypatch.setattr(Rule, "_compile_builder", _cached_compile_builder)
 
 
 @pytest.fixture
@@ -135,11 +161,33 @@ def _sqlite_commits_without_waiting_for_the_disk(connection: Any, _: Any) -> Non
         cursor.close()
 
 
+_template: list[Path] = []  # this process's migrated SQLite database, made once (see migrated_sqlite)
+
+
+def migrated_sqlite(path: Path) -> str:
+    """A new SQLite database at `path` with every migration applied: its URL.
+
+    The migrations run once per test process, into a template file; each database asked for after
+    that is a copy of it (SQLite's backup API: page for page, whatever its journal holds), as a
+    fresh `migrate.upgrade` would leave it. The tests of the migrations themselves (`empty_url`)
+    still run them for real."""
+    if not _template:
+        folder = Path(tempfile.mkdtemp(prefix="fanlight-template-"))
+        atexit.register(shutil.rmtree, folder, True)
+        migrate.upgrade(f"sqlite:///{folder / 'template.sqlite'}")
+        _template.append(folder / "template.sqlite")
+    source, target = sqlite3.connect(_template[0]), sqlite3.connect(path)
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+        source.close()
+    return f"sqlite:///{path}"
+
+
 @pytest.fixture(scope="session")
 def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'fanlight.sqlite'}"
-    migrate.upgrade(url)
-    return url
+    return migrated_sqlite(tmp_path_factory.mktemp("sqlite") / "fanlight.sqlite")
 
 
 @contextmanager
@@ -232,8 +280,11 @@ def clean(url: str, *, keep_bundled: str | None = None) -> None:
     and the next app finds it as it would have written it. Publishing it costs ~70 queries a test.
     Anything else: every table is emptied, and the app publishes the folder again.
 
-    Kept on SQLite only: on PostgreSQL every table is truncated (TRUNCATE cannot leave the registry
-    while emptying the tables it refers to, and DELETE would leave the planner other statistics).
+    On PostgreSQL every table is truncated all the same (TRUNCATE cannot leave the registry while
+    emptying the tables it refers to, and DELETE would leave the planner other statistics); when the
+    next app uses the folder whose bundled publication was saved, those saved rows are then written
+    back (ids and all, each id sequence set to its highest id, as publishing them left it), in the
+    same transaction: a few statements instead of publishing again.
     """
     engine = _cleaners.get(url)
     if engine is None:
@@ -246,13 +297,15 @@ def clean(url: str, *, keep_bundled: str | None = None) -> None:
         saved = _bundled.get(url)
         # PostgreSQL: always TRUNCATE, as before: the planner's statistics of a truncated table (the
         # index tests EXPLAIN the queue's queries) are not those of one emptied with DELETE.
-        keep = (not postgresql and keep_bundled is not None and saved is not None and saved[0] == keep_bundled
-                and _registry_rows(connection) == saved[1])
+        keep = (keep_bundled is not None and saved is not None and saved[0] == keep_bundled
+                and (postgresql or _registry_rows(connection) == saved[1]))
         if not keep:
             _bundled.pop(url, None)
         tables = [table for table in TABLES if not (keep and table in REGISTRY)]
         if postgresql:
             connection.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+            if keep and saved is not None:
+                _restore_registry(connection, saved[1])
         else:
             triggers = connection.execute(text(
                 "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN "
@@ -263,6 +316,16 @@ def clean(url: str, *, keep_bundled: str | None = None) -> None:
                 connection.execute(text(f"DELETE FROM {table}"))
             for _, sql in triggers:
                 connection.execute(text(sql))
+
+
+def _restore_registry(connection: Any, saved: list[Any]) -> None:
+    """PostgreSQL, just truncated: the registry's rows as ensure_bundled wrote them (see `clean`)."""
+    for name, rows in zip(REGISTRY, saved, strict=True):
+        table = db.Base.metadata.tables[name]
+        if rows:
+            connection.execute(table.insert(), [dict(row._mapping) for row in rows])
+        connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                                f"(SELECT max(id) FROM {name}))"))
 
 
 def remember_bundled(url: str, fingerprint: str) -> None:
