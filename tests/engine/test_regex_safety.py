@@ -75,9 +75,9 @@ FORM = form_yaml(
 
 
 def _timed_run(form, answers):
-    started = time.process_time()
+    started = time.thread_time()
     evaluation = run(form, answers)
-    return evaluation, time.process_time() - started
+    return evaluation, time.thread_time() - started
 
 
 @pytest.fixture(scope="module")
@@ -132,12 +132,12 @@ def test_a_pattern_typed_in_an_answer_that_re2_cannot_run_is_false_not_a_crash(f
 
 def test_a_hostile_comparison_of_two_literals_is_folded_at_load_time_in_milliseconds():
     # rule-engine evaluates `'text' =~ 'pattern'` while parsing, before any rewriting.
-    started = time.process_time()
+    started = time.thread_time()
     problems = problems_of(
         {"forms/f.yaml": form_yaml(f"- {{id: a, type: yes_no, label: A, calculate: \"'{HOSTILE_41}' =~ '(a+)+$'\"}}")}
     )
 
-    assert time.process_time() - started < 1.0
+    assert time.thread_time() - started < 1.0
     assert problems == []
 
 
@@ -247,7 +247,7 @@ HOSTILE_TEXTS = [
 @pytest.mark.parametrize("text", HOSTILE_TEXTS, ids=range(len(HOSTILE_TEXTS)))
 def test_the_engines_fixed_patterns_are_linear_on_hostile_text(text):
     clock = field_types.Clock(datetime.datetime(2026, 11, 22, 12, tzinfo=datetime.UTC))
-    started = time.process_time()
+    started = time.thread_time()
     for ftype in ("email", "phone", "postcode", "nhs_number", "number", "date", "datetime", "text"):
         f = field_types.m.Field(id="x", type=ftype, where=WHERE, label="X", max_length=100_000)
         field_types.COERCERS[ftype](f, text, clock)
@@ -256,4 +256,4 @@ def test_the_engines_fixed_patterns_are_linear_on_hostile_text(text):
     compiler._find(text, "a")
     compiler._find(text, text[:200])
 
-    assert time.process_time() - started < FAST * 5
+    assert time.thread_time() - started < FAST * 5
