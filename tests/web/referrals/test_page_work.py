@@ -8,6 +8,7 @@ to every page fails here rather than in a benchmark nobody runs.
 from __future__ import annotations
 
 import copy
+import datetime
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -185,3 +186,52 @@ def test_a_kept_structure_goes_with_its_form_version(app):
     del version
     gc.collect()
     assert cache.found == {}
+
+
+# Evaluations used again ---------------------------------------------------------------------------
+
+
+@contextmanager
+def evaluations_made(monkeypatch: Any) -> Iterator[list[int]]:
+    """How many times the draft pages evaluate a draft's saved answers while the block runs."""
+    from fanlight.web.referrals import context
+
+    made: list[int] = []
+    real = context.evaluate
+
+    def evaluate(*args: Any, **kwargs: Any) -> Any:
+        made.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(context, "evaluate", evaluate)
+    yield made
+
+
+def test_the_page_after_a_save_and_the_send_after_check_answers_evaluate_nothing_again(app, teacher_client, monkeypatch):
+    draft_id = start_draft(teacher_client)
+    answers = complete_answers()
+    fill_draft(app, draft_id, {k: v for k, v in answers.items() if k not in answers_for(compiled_form(app), SECTION, answers)})
+    with evaluations_made(monkeypatch) as made:
+        saved = post_section(teacher_client, draft_id, SECTION, answers_for(compiled_form(app), SECTION, answers))
+        assert saved.status_code == 302 and len(made) == 2  # the page it was posted from, and the save
+        assert teacher_client.get(saved.headers["Location"]).status_code == 200
+        assert teacher_client.get(f"/drafts/{draft_id}").status_code == 200
+        assert teacher_client.get(f"/drafts/{draft_id}/check").status_code == 200
+        assert len(made) == 2
+        response = submit(teacher_client, draft_id)
+    assert response.status_code == 302 and "/submissions/" in response.headers["Location"]
+    assert len(made) == 2
+
+
+def test_a_phone_call_time_still_to_come_is_judged_again_once_it_has_passed(app, teacher_client, clock):
+    """The evaluation that refused a time still to come is not used again once the clock passes it."""
+    draft_id = start_draft(teacher_client)
+    soon = (clock.now() + datetime.timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M")
+    answers = answers_for(compiled_form(app), SECTION, complete_answers(1))  # phoned through first
+    assert answers["phoned_front_door"] is True
+    response = post_section(teacher_client, draft_id, SECTION, {**answers, "phone_call_datetime": soon})
+    assert response.status_code == 422
+    page = f"/drafts/{draft_id}/sections/{SECTION}?check=1"
+    assert "phone_call_datetime-error" in teacher_client.get(page).get_data(as_text=True)
+    clock.advance(6 * 60)
+    assert "phone_call_datetime-error" not in teacher_client.get(page).get_data(as_text=True)

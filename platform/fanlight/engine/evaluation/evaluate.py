@@ -63,6 +63,14 @@ class Evaluation:
     # The expression-language values by field id (dates as datetimes, numbers as Decimals, a
     # repeat as a tuple of item records), calculated fields included: what a mapping reads.
     values: dict[str, Any] = field(default_factory=dict, repr=False)
+    # The clock it was made at, and the moment from which the clock alone could change it (None:
+    # never, the answers meet no `today` or `now`). Not part of what it found: see `holds_at`.
+    at: datetime.datetime | None = field(default=None, repr=False, compare=False)
+    steady_until: datetime.datetime | None = field(default=None, repr=False, compare=False)
+
+    def holds_at(self, moment: datetime.datetime) -> bool:
+        """Whether evaluating the same answers at `moment` would find exactly this."""
+        return self.at is not None and self.at <= moment and (self.steady_until is None or moment < self.steady_until)
 
     def to_json(self) -> dict[str, Any]:
         """The public JSON shape (CLI and API): keep these keys exactly."""
@@ -100,9 +108,9 @@ def evaluate(
     now: datetime.datetime | None = None,
 ) -> Evaluation:
     clock = _clock(today, now)
-    run = _Run(coercion.Clock(clock))
     given = answers if isinstance(answers, Mapping) else {}
-    with evaluation_clock(clock):
+    with evaluation_clock(clock) as horizon:
+        run = _Run(coercion.Clock(horizon))
         for step in compiled.steps:
             if isinstance(step, SectionPlan):
                 run.sections[step.id] = step.show_if.test(run.values) if step.show_if else True
@@ -125,6 +133,8 @@ def evaluate(
         threshold=threshold,
         answers=run.answers,
         values=run.values,
+        at=clock,
+        steady_until=horizon.until,
     )
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..definitions import model as m
+from ..expressions import Horizon
 from ..problems import Where
 from ..regexes import RegexRefused, compile_linear
 
@@ -44,11 +45,17 @@ def _bad(code: str, **params: Any) -> Coerced:
 
 @dataclass(frozen=True, slots=True)
 class Clock:
-    now: datetime.datetime
+    """The evaluation's clock as the coercers read it: each reading is noted in its horizon."""
+
+    horizon: Horizon
+
+    @property
+    def now(self) -> datetime.datetime:
+        return self.horizon.now
 
     @property
     def today(self) -> datetime.date:
-        return self.now.date()
+        return self.horizon.today()
 
 
 Coercer = Callable[[m.Field, Any, Clock], Coerced]
@@ -197,13 +204,28 @@ def datetime_(f: m.Field, raw: Any, clock: Clock) -> Coerced:
         moment = moment.astimezone(UTC)
     except OverflowError:  # e.g. 9999-12-31T23:59-23:59 is past the end of the calendar in UTC
         return _bad("type", expected="a real date and time")
-    low = clock.now if f.min == "now" else f.min
-    high = clock.now if f.max == "now" else f.max
+    low = _now_bound(clock, moment, later=False) if f.min == "now" else f.min
+    high = _now_bound(clock, moment, later=True) if f.max == "now" else f.max
     if isinstance(low, datetime.datetime) and moment < low:
         return _bad("min", min=low.isoformat())
     if isinstance(high, datetime.datetime) and moment > high:
         return _bad("max", max=high.isoformat())
     return Coerced(moment.isoformat().replace("+00:00", "Z"), moment)
+
+
+def _now_bound(clock: Clock, moment: datetime.datetime, *, later: bool) -> datetime.datetime:
+    """`now` as a bound on `moment`, noting for how long the check's outcome holds. The clock only
+    moves on: a moment already past passes `max: now` for ever and fails `min: now` for ever (its
+    message names now, so that outcome holds no longer than now itself). One still to come fails
+    `max: now` until it arrives, with a message that names now; it passes `min: now` until just
+    after it."""
+    now = clock.now
+    if later and moment <= now:
+        return now
+    if not later and moment >= now:
+        clock.horizon.holds_until(moment + datetime.timedelta(microseconds=1))
+        return now
+    return clock.horizon.exact()
 
 
 _YES = {"yes", "true"}

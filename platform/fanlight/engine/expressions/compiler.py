@@ -27,26 +27,58 @@ from ..problems import Problems
 from .nullsafe import FAILED, RegexRefusedError, make_null_safe, walk
 
 UTC = datetime.UTC
-_clock: contextvars.ContextVar[datetime.datetime | None] = contextvars.ContextVar("fanlight_clock", default=None)
+
+
+class Horizon:
+    """An evaluation's clock, which notes each time it is read: until when the clock alone could
+    not change what the evaluation found. `$today` holds until the day ends; `$now` not beyond the
+    moment itself; a `max: now` that an answer passes, for ever. What lets a page reuse an
+    evaluation of unchanged answers (and never one the clock has since overtaken)."""
+
+    __slots__ = ("now", "until")
+
+    def __init__(self, now: datetime.datetime) -> None:
+        self.now = now
+        self.until: datetime.datetime | None = None  # None: nothing read depends on the clock
+
+    def holds_until(self, moment: datetime.datetime) -> None:
+        if self.until is None or moment < self.until:
+            self.until = moment
+
+    def today(self) -> datetime.date:
+        day = self.now.date()
+        self.holds_until(datetime.datetime(day.year, day.month, day.day, tzinfo=self.now.tzinfo or UTC)
+                         + datetime.timedelta(days=1))
+        return day
+
+    def exact(self) -> datetime.datetime:
+        self.holds_until(self.now)
+        return self.now
+
+
+_clock: contextvars.ContextVar[Horizon | None] = contextvars.ContextVar("fanlight_clock", default=None)
 
 
 @contextmanager
-def evaluation_clock(now: datetime.datetime) -> Iterator[None]:
+def evaluation_clock(now: datetime.datetime | Horizon) -> Iterator[Horizon]:
     """Pin `$today` and `$now` for the evaluations run inside this block."""
-    token = _clock.set(now)
+    horizon = now if isinstance(now, Horizon) else Horizon(now)
+    token = _clock.set(horizon)
     try:
-        yield
+        yield horizon
     finally:
         _clock.reset(token)
 
 
 def _now(_: Any = None) -> datetime.datetime:
-    return _clock.get() or datetime.datetime.now(UTC)
+    pinned = _clock.get()
+    return pinned.exact() if pinned is not None else datetime.datetime.now(UTC)
 
 
 def _today(_: Any = None) -> datetime.datetime:
-    now = _now()
-    return datetime.datetime(now.year, now.month, now.day, tzinfo=UTC)
+    pinned = _clock.get()
+    day = pinned.today() if pinned is not None else datetime.datetime.now(UTC).date()
+    return datetime.datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def _age(born: datetime.datetime) -> decimal.Decimal:

@@ -17,7 +17,7 @@ from ..errors import Conflict, error_page
 from ..models import Draft
 from . import blueprint as bp
 from . import drafts, journey
-from .context import DraftPage, Sent, evaluate_now, open_draft, posted_revision, to_submission
+from .context import DraftPage, Sent, evaluate_draft, evaluate_now, open_draft, posted_revision, to_submission
 
 
 @bp.errorhandler(Sent)
@@ -87,7 +87,7 @@ def section_page(page: DraftPage, sec: m.Section, answers: dict[str, Any], *, sh
     """The section's page. `warned`: it was just saved and has warnings the page has not shown
     yet: they are listed in a banner at the top (each a link to its question), and posted back
     so that "Save and continue" pressed again carries on."""
-    evaluation = evaluate_now(page.compiled, answers)
+    evaluation = page.evaluation if answers is page.answers else evaluate_now(page.compiled, answers)
     errors = (journey.errors_in(sec, evaluation, page.compiled) if show_errors else []) + (extra_errors or [])
     context = _page_context(page, sec, answers, evaluation, errors)
     shown = journey.warnings_in(sec, evaluation, page.compiled) if warned else []
@@ -135,7 +135,7 @@ def save_section(draft_id: str, section_id: str) -> Response | tuple[str, int]:
         return redirect(url_for("referrals.section", **values) + f"#{_anchor_after(sec, action, draft.answers)}")
     if action == "later":
         return redirect(url_for("referrals.your_forms", saved=draft.id))
-    evaluation = evaluate_now(page.compiled, draft.answers)
+    evaluation = evaluate_draft(page.compiled, draft)
     if journey.errors_in(sec, evaluation, page.compiled):
         return section_page(page, sec, draft.answers, show_errors=True, status=422)
     # A warning is not an error: the answers are saved and the section can be left. But it is about
