@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import datetime
 import gc
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -235,3 +236,39 @@ def test_a_phone_call_time_still_to_come_is_judged_again_once_it_has_passed(app,
     assert "phone_call_datetime-error" in teacher_client.get(page).get_data(as_text=True)
     clock.advance(6 * 60)
     assert "phone_call_datetime-error" not in teacher_client.get(page).get_data(as_text=True)
+
+
+@contextmanager
+def templates_drawn(app: Flask) -> Iterator[list[str]]:
+    from flask import template_rendered
+
+    drawn: list[str] = []
+
+    def record(_app: Any, template: Any, context: Any, **_: Any) -> None:
+        drawn.append(template.name)
+
+    template_rendered.connect(record, app)
+    try:
+        yield drawn
+    finally:
+        template_rendered.disconnect(record, app)
+
+
+def test_a_section_shown_again_is_not_drawn_again_until_its_answers_change(app, teacher_client):
+    draft_id = start_draft(teacher_client)
+    page = f"/drafts/{draft_id}/sections/{SECTION}"
+    first = teacher_client.get(page).get_data(as_text=True)
+    with templates_drawn(app) as drawn:
+        assert teacher_client.get(page).get_data(as_text=True) == first
+    assert drawn == ["pages/referrals/section.html"]  # its fields, sections and threshold panel were kept
+
+    with templates_drawn(app) as drawn:
+        checked = teacher_client.get(page + "?check=1").get_data(as_text=True)
+    assert "partials/section_fields.html" in drawn and "govuk-error-message" in checked
+
+    chosen = re.compile(r'value="complex_needs"[^>]*checked')
+    assert not chosen.search(first)
+    fill_draft(app, draft_id, {"concern_level": "complex_needs"})
+    with templates_drawn(app) as drawn:
+        changed = teacher_client.get(page).get_data(as_text=True)
+    assert "partials/section_fields.html" in drawn and chosen.search(changed)

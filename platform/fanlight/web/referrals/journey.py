@@ -5,10 +5,11 @@ No Flask here either: the referral pages turn these into pages, and tests can re
 
 from __future__ import annotations
 
+import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from fanlight.engine import CompiledForm, Evaluation, Message
 from fanlight.engine.definitions import model as m
@@ -47,6 +48,38 @@ class PerVersion(Generic[T]):
         key = id(compiled)
         self.found[key] = (weakref.ref(compiled, lambda _: self.found.pop(key, None)), value)
         return value
+
+
+class PerEvaluation:
+    """What a page works out from one evaluation (its rendered fields, say), kept as long as the
+    evaluation is (context.RecentEvaluations keeps the latest), under a key for whatever else went
+    into it. Never changed once made: an evaluation is of fixed answers at a fixed revision."""
+
+    def __init__(self) -> None:
+        self.found: dict[int, tuple[weakref.ref[Evaluation], dict[Hashable, Any]]] = {}
+        self.lock = threading.RLock()  # re-entrant: an evaluation may be collected (and dropped) while it is held
+
+    def get(self, evaluation: Evaluation, key: Hashable, build: Callable[[], T]) -> T:
+        with self.lock:
+            hit = self.found.get(id(evaluation))
+            kept = hit[1] if hit is not None and hit[0]() is evaluation else None
+            if kept is not None and key in kept:
+                return cast(T, kept[key])
+        value = build()
+        with self.lock:
+            hit = self.found.get(id(evaluation))
+            if hit is None or hit[0]() is not evaluation:
+                ident = id(evaluation)
+                hit = (weakref.ref(evaluation, lambda _: self._drop(ident)), {})
+                self.found[ident] = hit
+            hit[1][key] = value
+        return value
+
+    def _drop(self, ident: int) -> None:
+        with self.lock:
+            hit = self.found.get(ident)
+            if hit is not None and hit[0]() is None:
+                del self.found[ident]
 
 
 def _field_section(compiled: CompiledForm) -> dict[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, redirect, render_template, request, session, url_for
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from fanlight.engine import CompiledForm, Evaluation
@@ -87,12 +88,34 @@ def section_page(page: DraftPage, sec: m.Section, answers: dict[str, Any], *, sh
     """The section's page. `warned`: it was just saved and has warnings the page has not shown
     yet: they are listed in a banner at the top (each a link to its question), and posted back
     so that "Save and continue" pressed again carries on."""
-    evaluation = page.evaluation if answers is page.answers else evaluate_now(page.compiled, answers)
+    saved = answers is page.answers and not extra_errors
+    evaluation = page.evaluation if saved else evaluate_now(page.compiled, answers)
     errors = (journey.errors_in(sec, evaluation, page.compiled) if show_errors else []) + (extra_errors or [])
     context = _page_context(page, sec, answers, evaluation, errors)
     shown = journey.warnings_in(sec, evaluation, page.compiled) if warned else []
     return render_template("pages/referrals/section.html", conflict=conflict, warned=shown,
-                           warned_keys=[journey.warning_key(w) for w in shown], **context), status
+                           warned_keys=[journey.warning_key(w) for w in shown],
+                           parts=_parts(page, sec, context, saved=saved, show_errors=show_errors), **context), status
+
+
+# The parts of a section page that live updates swap too; each a function of what is in `context`.
+PARTS = ("partials/section_fields.html", "partials/section_nav.html", "partials/threshold_panel.html")
+rendered_with = journey.PerEvaluation()
+
+
+def _parts(page: DraftPage, sec: m.Section, context: dict[str, Any], *, saved: bool, show_errors: bool) -> list[Markup]:
+    """The section's fields, its list of sections and the threshold panel: two thirds of drawing a
+    page. Of saved answers they depend only on the shared evaluation, the draft's revision and the
+    section (the URLs on the app's root too), so they are drawn once per evaluation: a page shown
+    again, or after the save that evaluated it, is not drawn again."""
+    def draw() -> list[Markup]:
+        drawn = _parts_context(page, context)
+        return [Markup(render_template(name, **drawn)) for name in PARTS]  # noqa: S704 (rendered by Jinja, escaped)
+
+    if not saved:
+        return draw()
+    key = (page.draft.id, page.draft.revision, sec.id, show_errors, request.script_root)
+    return rendered_with.get(context["evaluation"], key, draw)
 
 
 def _page_context(page: DraftPage, sec: m.Section, answers: dict[str, Any], evaluation: Evaluation,
@@ -100,12 +123,18 @@ def _page_context(page: DraftPage, sec: m.Section, answers: dict[str, Any], eval
     return {
         "compiled": page.compiled, "draft": page.draft, "section": sec, "answers": answers, "evaluation": evaluation,
         "errors": errors, "error_for": {e.field: e.message for e in errors},
-        "sections": page.statuses(answers, evaluation), "visible": set(evaluation.visible_fields),
         "return_to": request.args.get("return", ""), "thresholds": page.compiled.thresholds,
         "warnings": evaluation.warnings, "infos": evaluation.infos,
-        "section_messages": [*journey.warnings_in(sec, evaluation, page.compiled),
-                             *journey.infos_in(sec, evaluation, page.compiled)],
     }
+
+
+def _parts_context(page: DraftPage, context: dict[str, Any]) -> dict[str, Any]:
+    """What the PARTS read besides the page's own context: worked out only when they are drawn."""
+    sec, evaluation = context["section"], context["evaluation"]
+    return {**context, "sections": page.statuses(context["answers"], evaluation),
+            "visible": set(evaluation.visible_fields),
+            "section_messages": [*journey.warnings_in(sec, evaluation, page.compiled),
+                                 *journey.infos_in(sec, evaluation, page.compiled)]}
 
 
 @bp.route("/drafts/<draft_id>/sections/<section_id>", methods=["POST"])
@@ -199,7 +228,7 @@ def live(draft_id: str, section_id: str) -> tuple[str, int, dict[str, str]] | tu
         return html, 409, {"HX-Retarget": "#conflict", "HX-Reswap": "innerHTML"}
     evaluation = evaluate_now(page.compiled, answers)
     errors = journey.errors_in(sec, evaluation, page.compiled) if request.form.get("show_errors") == "1" else []
-    context = _page_context(page, sec, answers, evaluation, errors)
+    context = _parts_context(page, _page_context(page, sec, answers, evaluation, errors))
     return render_template("partials/live.html", saved_at=clock.now(), **context), 200
 
 
