@@ -323,12 +323,19 @@ def test_a_message_is_given_up_after_its_last_attempt_and_the_outbox_still_shows
         app, smtp_server, clock, monkeypatch, capsys):
     app.config.update(FANLIGHT_SMTP_URL=f"smtp://127.0.0.1:{smtp_server.server_address[1]}",
                       FANLIGHT_MAIL_ATTEMPTS=3, FANLIGHT_MAIL_BACKOFF_SECONDS=1.0)
+    monkeypatch.setenv("DATABASE_URL", app.config["DATABASE_URL"])
+    monkeypatch.setenv("FANLIGHT_DEFINITIONS", app.config["DEFINITIONS_PATH"])
+    monkeypatch.setenv("FANLIGHT_SECRET_KEY", "console-test")
     _queue(app)
     smtp_server.refuse = True
     with app.app_context():
         for attempt in (1, 2, 3):
             assert mail.deliver_pending() == (0, 1)
             assert _stored(app).attempts == attempt
+            if attempt == 1:  # waiting for its next try, and the outbox says so
+                assert console.main(["mail", "outbox", "--to", GP]) == 0
+                due = clocks.utc(_stored(app).next_attempt_at)
+                assert f"(failed 1 try, tried again from {due:%Y-%m-%d %H:%M:%S} UTC)" in capsys.readouterr().out
             clock.advance(3600)
         smtp_server.refuse = False
         assert mail.deliver_pending() == (0, 0)  # given up: never tried again
@@ -336,12 +343,10 @@ def test_a_message_is_given_up_after_its_last_attempt_and_the_outbox_still_shows
     assert (stored.status, stored.attempts, stored.next_attempt_at) == ("failed", 3, None)
     assert "554" in stored.last_error and stored.body == "what happens next"
     assert smtp_server.received == []
-    monkeypatch.setenv("DATABASE_URL", app.config["DATABASE_URL"])
-    monkeypatch.setenv("FANLIGHT_DEFINITIONS", app.config["DEFINITIONS_PATH"])
-    monkeypatch.setenv("FANLIGHT_SECRET_KEY", "console-test")
     assert console.main(["mail", "outbox", "--to", GP]) == 0
     out = capsys.readouterr().out
-    assert f"Message {stored.id} (failed" in out and "what happens next" in out
+    assert f"Message {stored.id} (failed, given up after 3 tries)" in out and "what happens next" in out
+    assert "Last error: " in out and "554" in out
 
 
 def test_a_claim_that_died_is_due_at_once_and_on_the_last_attempt_it_is_given_up(

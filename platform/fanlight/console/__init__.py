@@ -19,6 +19,8 @@ from fanlight.engine import cli as engine_cli
 if TYPE_CHECKING:
     from flask import Flask
 
+    from fanlight.web.models import OutboxMessage
+
 DEMO_PASSWORD = "fanlight-demo-2026"  # noqa: S105 (printed by `fanlight serve` for local demo accounts only)
 
 
@@ -247,7 +249,9 @@ def _mail_outbox(args: argparse.Namespace) -> int:
     with flask_app.app_context(), disposed(flask_app):
         messages = mail.outbox(db.session(), args.to or None)
         for message in messages:
-            print(f"Message {message.id} ({message.status}), {message.created_at:%Y-%m-%d %H:%M:%S} UTC")
+            print(f"Message {message.id} ({_mail_state(message)}), {message.created_at:%Y-%m-%d %H:%M:%S} UTC")
+            if message.last_error and message.status != "sent":
+                print(f"Last error: {message.last_error}")
             print(f"To: {message.to_address}")
             print(f"Subject: {message.subject}")
             print()
@@ -256,6 +260,17 @@ def _mail_outbox(args: argparse.Namespace) -> int:
     if not messages:
         print("the outbox is empty" + (f" for {args.to}" if args.to else ""))
     return 0
+
+
+def _mail_state(message: OutboxMessage) -> str:
+    """A failed message is either waiting for its next try or given up: the two ask different things
+    of whoever reads the outbox (wait, or find out why and pass its content on by hand)."""
+    if message.status != "failed":
+        return str(message.status)
+    tries = f"{message.attempts} {'try' if message.attempts == 1 else 'tries'}"
+    if message.next_attempt_at is None:
+        return f"failed, given up after {tries}"
+    return f"failed {tries}, tried again from {message.next_attempt_at:%Y-%m-%d %H:%M:%S} UTC"
 
 
 def _mail_send(args: argparse.Namespace) -> int:
