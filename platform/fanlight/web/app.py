@@ -29,6 +29,7 @@ from .dashboards import register as register_dashboards
 from .definitions.catalogue import Catalogue
 from .files import uploads
 from .referrals import register as register_referrals
+from .triage import deadlines
 from .triage import register as register_triage
 
 
@@ -100,4 +101,6 @@ def create_app(config: dict[str, Any] | None = None, *, clock_: clock.Clock | No
     app.register_blueprint(guidance.bp)
     fanlight.admin.register(app)
     ratelimit.init_app(app)  # last: it wraps the registered sign-in, registration and reset views
+    if serving:
+        deadlines.warm_up(app)
     return app

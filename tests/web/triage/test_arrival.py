@@ -38,3 +38,16 @@ def test_a_referral_from_someone_with_no_agency_records_none_rather_than_a_guess
     referral = row(app, referral_id)
     assert (referral.status, referral.agency_id, referral.cin_referral_source) == ("received", None, None)
 
+
+
+def test_a_web_process_loads_the_bank_holidays_as_it_starts_not_when_the_first_referral_is_sent(config, clock):
+    """Loading them took a third of a second: the first referral sent through each worker waited for it."""
+    from fanlight.engine.calendar import days
+    from fanlight.web import create_app, extensions
+
+    days.bank_holidays.cache_clear()
+    application = create_app(config, clock_=clock)
+    try:
+        assert days.bank_holidays.cache_info().currsize >= 1
+    finally:
+        extensions.db_engine(application).dispose()
