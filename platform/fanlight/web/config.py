@@ -84,6 +84,8 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "FANLIGHT_RATELIMIT_RESET": os.environ.get("FANLIGHT_RATELIMIT_RESET", "20 per minute;100 per hour"),
         # Per API client (its token), over all of /api/v1: a system sending in bulk is slowed, not refused outright.
         "FANLIGHT_RATELIMIT_API": os.environ.get("FANLIGHT_RATELIMIT_API", "120 per minute;5000 per hour"),
+        # API requests refused for want of a valid token or signature (401s), per client address.
+        "FANLIGHT_RATELIMIT_API_REFUSED": os.environ.get("FANLIGHT_RATELIMIT_API_REFUSED", "20 per minute;100 per hour"),
         # Emails to any one address (registration, reset): nobody's inbox can be flooded.
         "FANLIGHT_RATELIMIT_MAIL_TO": os.environ.get("FANLIGHT_RATELIMIT_MAIL_TO", "5 per hour"),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session

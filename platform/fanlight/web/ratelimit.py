@@ -1,4 +1,4 @@
-"""Rate limits on the ways in (Flask-Limiter): sign-in, registration, password reset.
+"""Rate limits on the ways in (Flask-Limiter): sign-in, registration, password reset, the API.
 
 Per client address, so one machine cannot try passwords or create accounts by the thousand;
 and per email address for anything that sends mail, so nobody's inbox can be flooded. The
@@ -14,11 +14,14 @@ whatever address they come from.)
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 
 from flask import Flask, current_app, request, session
 from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
+from limits import RateLimitItem, parse_many
+from werkzeug.exceptions import TooManyRequests
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
@@ -83,6 +86,34 @@ def init_app(app: Flask) -> Limiter:
                                                                 key_func=_api_client)(view)  # type: ignore[assignment]
     app.extensions[extensions.LIMITER] = limiter
     return limiter
+
+
+def _refusals() -> tuple[list[RateLimitItem], list[str]]:
+    key = [str(current_app.config.get("RATELIMIT_KEY_PREFIX") or ""), "api-refused", get_remote_address()]
+    return parse_many(current_app.config["FANLIGHT_RATELIMIT_API_REFUSED"]), [k for k in key if k]
+
+
+def stop_guessing() -> None:
+    """Refuse (429) every API request from an address that has had too many refused for want of a
+    valid token or signature (401s, FANLIGHT_RATELIMIT_API_REFUSED). A request without a valid token
+    never reaches the per-client limit (it is refused first, and each wrong token would be a count of
+    its own): without this, one machine could try tokens by the thousand."""
+    limiter: Limiter = current_app.extensions[extensions.LIMITER]
+    limits, key = _refusals()
+    for item in limits:
+        if not limiter.limiter.test(item, *key):
+            audit("rate_limited", f"{request.method} {request.path} ({item}, refused requests)")
+            db.session().commit()
+            reset_at, _ = limiter.limiter.get_window_stats(item, *key)
+            raise TooManyRequests(retry_after=max(1, int(reset_at - time.time())))
+
+
+def count_refusal() -> None:
+    """One more API request from this address refused for want of a valid token or signature."""
+    limiter: Limiter = current_app.extensions[extensions.LIMITER]
+    limits, key = _refusals()
+    for item in limits:
+        limiter.limiter.hit(item, *key)
 
 
 def _api_client() -> str:

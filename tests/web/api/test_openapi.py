@@ -21,6 +21,7 @@ from tests.web.api.support import FORM, Api, api_client
 @pytest.fixture
 def api_token(app: Flask) -> str:
     app.config["FANLIGHT_RATELIMIT_API"] = "100000 per minute"  # the limit is tested on its own; here, coverage
+    app.config["FANLIGHT_RATELIMIT_API_REFUSED"] = "100000 per minute"  # (unsigned acknowledgements are 401s)
     return api_client(app)
 
 
@@ -64,3 +65,23 @@ def test_the_rate_limit_is_per_client_and_answers_in_problem_details(app: Flask,
     assert answers == [200, 200, 200, 429]  # one count over the whole API, not one per endpoint
     assert first.get("/forms").mimetype == "application/problem+json"
     assert second.get("/forms").status_code == 200  # another client's requests are counted apart
+
+
+def test_guessing_tokens_is_counted_by_address_and_stopped(app: Flask, client: FlaskClient):
+    """Each wrong token was a rate-limit count of its own: one machine could try them without end."""
+    app.config["FANLIGHT_RATELIMIT_API_REFUSED"] = "3 per minute"
+    guesser = {"REMOTE_ADDR": "203.0.113.9"}
+    answers = [client.get("/api/v1/forms", headers={"Authorization": f"Bearer guess-{n}"}, environ_base=guesser)
+               .status_code for n in range(2)]
+    unsigned = client.post("/api/v1/deliveries/some-key/acknowledgement", json={"id": "X1"}, environ_base=guesser)
+    answers += [unsigned.status_code, *(client.get("/api/v1/forms", environ_base=guesser).status_code for _ in range(2))]
+    assert answers == [401, 401, 401, 429, 429]  # wrong tokens and a missing signature count alike
+    refused = client.get("/api/v1/forms", environ_base=guesser)
+    assert refused.mimetype == "application/problem+json" and int(refused.headers["Retry-After"]) > 0
+    token = api_client(app)
+    assert client.get("/api/v1/forms", headers={"Authorization": f"Bearer {token}"}, environ_base=guesser).status_code == 429
+    elsewhere = {"REMOTE_ADDR": "198.51.100.7"}  # a system with a real token, from another address
+    assert client.get("/api/v1/forms", headers={"Authorization": f"Bearer {token}"}, environ_base=elsewhere).status_code == 200
+    for _ in range(5):  # its good requests are never counted as refusals
+        assert client.get("/api/v1/forms", headers={"Authorization": f"Bearer {token}"}, environ_base=elsewhere).status_code == 200
+

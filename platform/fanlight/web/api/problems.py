@@ -8,6 +8,7 @@ from typing import Any
 from flask import Response, json
 from werkzeug.exceptions import HTTPException
 
+from .. import ratelimit
 from . import blueprint as bp
 
 MEDIA_TYPE = "application/problem+json"
@@ -28,6 +29,8 @@ def response(status: int, title: str, detail: str, headers: dict[str, str] | Non
 
 @bp.errorhandler(Problem)
 def _problem(error: Problem) -> Response:
+    if error.status == 401:  # a missing or wrong token or signature: counted by address
+        ratelimit.count_refusal()
     headers = {"WWW-Authenticate": 'Bearer realm="fanlight"'} if error.status == 401 else None
     return response(error.status, error.title, error.detail, headers, **error.extra)
 
