@@ -104,3 +104,19 @@ def test_whenever_an_evaluation_says_it_holds_evaluating_again_finds_exactly_the
         again = evaluate(FORM, answers, now=moment)
         assert again.to_json() == first.to_json()
         assert again.answers == first.answers
+
+
+def test_a_meeting_at_the_end_of_the_calendar_is_judged_without_overflowing():
+    """`min: now` notes the moment just after the answer: the very last one has none."""
+    evaluation = evaluate(FORM, {"meeting_at": "9999-12-31T23:59:59.999999"}, now=NOW)
+
+    assert evaluation.complete and evaluation.steady_until is None
+
+
+def test_random_is_refused_in_an_expression_since_an_evaluation_must_be_reproducible():
+    from tests.helpers import problems_of
+
+    problems = problems_of({"forms/f.yaml": form_yaml(
+        "- {id: lucky, type: yes_no, label: Lucky?, calculate: $random() > 0.5}")})
+
+    assert any("'$random'" in str(p) and "same result for the same answers" in str(p) for p in problems), problems

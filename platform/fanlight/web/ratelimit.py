@@ -14,6 +14,7 @@ whatever address they come from.)
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections.abc import Callable
 
@@ -21,12 +22,13 @@ from flask import Flask, current_app, request, session
 from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse_many
-from werkzeug.exceptions import TooManyRequests
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from . import db, extensions
 from .access.audit import audit
+
+log = logging.getLogger(__name__)
 
 
 def _posted_email() -> str:
@@ -93,27 +95,27 @@ def _refusals() -> tuple[list[RateLimitItem], list[str]]:
     return parse_many(current_app.config["FANLIGHT_RATELIMIT_API_REFUSED"]), [k for k in key if k]
 
 
-def stop_guessing() -> None:
-    """Refuse (429) every API request from an address that has had too many refused for want of a
-    valid token or signature (401s, FANLIGHT_RATELIMIT_API_REFUSED). A request without a valid token
-    never reaches the per-client limit (it is refused first, and each wrong token would be a count of
-    its own): without this, one machine could try tokens by the thousand."""
-    limiter: Limiter = current_app.extensions[extensions.LIMITER]
-    limits, key = _refusals()
-    for item in limits:
-        if not limiter.limiter.test(item, *key):
-            audit("rate_limited", f"{request.method} {request.path} ({item}, refused requests)")
-            db.session().commit()
-            reset_at, _ = limiter.limiter.get_window_stats(item, *key)
-            raise TooManyRequests(retry_after=max(1, int(reset_at - time.time())))
+def refused_too_often() -> int | None:
+    """Count one more API request from this address refused for want of a valid token or signature
+    (a 401); past FANLIGHT_RATELIMIT_API_REFUSED, the seconds to wait instead (it is answered 429).
 
-
-def count_refusal() -> None:
-    """One more API request from this address refused for want of a valid token or signature."""
+    Such a request is refused before any view, so the per-client limit never sees it, and each wrong
+    token would be a count of its own. A request with a valid token never comes here: a case system
+    is not locked out because something else behind the same address guessed."""
     limiter: Limiter = current_app.extensions[extensions.LIMITER]
-    limits, key = _refusals()
-    for item in limits:
-        limiter.limiter.hit(item, *key)
+    if not limiter.enabled:
+        return None
+    try:
+        limits, key = _refusals()
+        for item in limits:
+            if not limiter.limiter.test(item, *key):
+                reset_at, _ = limiter.limiter.get_window_stats(item, *key)
+                return max(1, int(reset_at - time.time()))
+        for item in limits:
+            limiter.limiter.hit(item, *key)
+    except Exception:  # noqa: BLE001 (the counts' store is down: the request is refused all the same)
+        log.warning("could not count a refused API request", exc_info=True)
+    return None
 
 
 def _api_client() -> str:

@@ -222,6 +222,22 @@ def test_the_page_after_a_save_and_the_send_after_check_answers_evaluate_nothing
         response = submit(teacher_client, draft_id)
     assert response.status_code == 302 and "/submissions/" in response.headers["Location"]
     assert len(made) == 2
+    assert _kept(draft_id) == []  # sent: its answers live with the referral, not in the worker
+
+
+def _kept(draft_id: str) -> list[Any]:
+    from fanlight.web.referrals import context
+
+    return [key for key in context.recent.kept if key[0] == draft_id]
+
+
+def test_a_deleted_drafts_answers_are_not_kept_by_the_worker(app, teacher_client):
+    draft_id = start_draft(teacher_client)
+    section_page(teacher_client, draft_id, SECTION)
+    assert _kept(draft_id) != []
+    token = csrf_token(teacher_client, f"/drafts/{draft_id}/delete")
+    assert teacher_client.post(f"/drafts/{draft_id}/delete", data={"csrf_token": token}).status_code == 302
+    assert _kept(draft_id) == []
 
 
 def test_a_phone_call_time_still_to_come_is_judged_again_once_it_has_passed(app, teacher_client, clock):

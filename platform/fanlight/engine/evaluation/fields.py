@@ -223,7 +223,8 @@ def _now_bound(clock: Clock, moment: datetime.datetime, *, later: bool) -> datet
     if later and moment <= now:
         return now
     if not later and moment >= now:
-        clock.horizon.holds_until(moment + datetime.timedelta(microseconds=1))
+        if moment < datetime.datetime.max.replace(tzinfo=UTC):  # else it passes to the end of the calendar
+            clock.horizon.holds_until(moment + datetime.timedelta(microseconds=1))
         return now
     return clock.horizon.exact()
 

@@ -320,13 +320,20 @@ def _find(text: str, name: str) -> int:
     return match.start() if match else 0
 
 
+# rule-engine's `$random` would make one answer set evaluate differently each time: a referral's
+# level of need by chance, and no evaluation that can be reproduced (or kept: see Horizon).
+REFUSED_BUILTINS = {"random": "an expression must give the same result for the same answers"}
+
+
 def _check_builtins(source: m.Expression, statement: Any, scope: Scope, problems: Problems) -> None:
     """rule-engine types an unknown `$name` as undefined instead of refusing it: `$tody` would be always null."""
-    known = sorted(scope.context.builtins)
+    known = sorted(name for name in scope.context.builtins if name not in REFUSED_BUILTINS)
     for node in walk(statement):
         if isinstance(node, re_ast.SymbolExpression) and node.scope is not None and node.name not in known:
             close = difflib.get_close_matches(node.name, known, n=1)
             hint = f" (did you mean '${close[0]}'?)" if close else ""
+            if node.name in REFUSED_BUILTINS:
+                hint = f": {REFUSED_BUILTINS[node.name]}"
             problems.add(
                 source.where_at(_find(source.text, "$" + node.name)), "EXP002", f"unknown builtin '${node.name}'{hint}"
             )

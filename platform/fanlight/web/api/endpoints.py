@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from fanlight.engine import CompiledForm, Evaluation, evaluate
 
-from .. import clock, db, extensions, ratelimit
+from .. import clock, db, extensions
 from ..access.permissions import by_token
 from ..definitions import agencies
 from ..models import ApiClient, ApiIdempotencyKey, Draft, ReferralStatus, Submission, User
@@ -52,7 +52,6 @@ def documented(summary: str, *, scope: str | None, responses: dict[str, str], bo
 
 @bp.before_request
 def _authenticate() -> None:
-    ratelimit.stop_guessing()
     if request.endpoint == "api.openapi" or DOCS.get(request.endpoint or "", {}).get("security") == "signature":
         return  # public, or signed by a delivery's destination (acknowledgements.py checks it)
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")

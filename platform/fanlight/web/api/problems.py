@@ -30,7 +30,10 @@ def response(status: int, title: str, detail: str, headers: dict[str, str] | Non
 @bp.errorhandler(Problem)
 def _problem(error: Problem) -> Response:
     if error.status == 401:  # a missing or wrong token or signature: counted by address
-        ratelimit.count_refusal()
+        wait = ratelimit.refused_too_often()
+        if wait is not None:
+            return response(429, "Too Many Requests", "Too many requests from this address without a valid token "
+                            "or signature: wait before trying again.", {"Retry-After": str(wait)})
     headers = {"WWW-Authenticate": 'Bearer realm="fanlight"'} if error.status == 401 else None
     return response(error.status, error.title, error.detail, headers, **error.extra)
 

@@ -82,15 +82,25 @@ class RecentEvaluations:
         key, now = (draft.id, draft.revision, draft.form_hash), clock.now()
         with self.lock:
             hit = self.kept.get(key)
+            if hit is not None:
+                self.kept.move_to_end(key)  # the latest used are kept, not the latest made
         if hit is not None and hit[0]() is compiled and hit[1].holds_at(now):
             return hit[1]
         evaluation = evaluate(compiled, draft.answers, now=now)
-        with self.lock:
-            self.kept[key] = (weakref.ref(compiled), evaluation)
-            self.kept.move_to_end(key)
-            while len(self.kept) > self.most:
-                self.kept.popitem(last=False)
+        if evaluation.holds_at(now):  # else (it read `$now`) it could never be used again
+            with self.lock:
+                self.kept[key] = (weakref.ref(compiled), evaluation)
+                self.kept.move_to_end(key)
+                while len(self.kept) > self.most:
+                    self.kept.popitem(last=False)
         return evaluation
+
+    def forget(self, draft_id: str) -> None:
+        """A draft sent or deleted: its answers are not kept here any longer (in this worker; the
+        others' copies are never used again and go as newer ones come)."""
+        with self.lock:
+            for key in [k for k in self.kept if k[0] == draft_id]:
+                del self.kept[key]
 
 
 recent = RecentEvaluations()

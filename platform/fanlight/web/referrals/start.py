@@ -26,6 +26,7 @@ from ..triage import deadlines
 from . import blueprint as bp
 from . import drafts, journey, prefill
 from .context import DraftPage
+from .context import recent as recent_evaluations
 
 
 def _for_professionals(compiled: CompiledForm) -> bool:
@@ -121,6 +122,7 @@ def delete_draft(draft_id: str) -> str | Response:
                                summary=summarise([draft])[0])
     if drafts.delete(draft, "deleted by its owner") is None:
         raise sent  # sent from another tab since this page was shown
+    recent_evaluations.forget(draft.id)
     flash(f"Your {title.lower()} form has been deleted, with any files you uploaded to it.", "success")
     return redirect(url_for("referrals.your_forms"))
 

@@ -21,6 +21,7 @@ from ..triage import decisions, history, information, workflow
 from . import blueprint as bp
 from . import drafts, journey, submissions
 from .context import DraftPage, as_sent, form_of, open_draft
+from .context import recent as recent_evaluations
 from .start import offered, start_draft
 
 MAX_WITHDRAW_REASON = 2000
@@ -69,6 +70,7 @@ def submit(draft_id: str) -> Redirect | tuple[str, int]:
         return _check_answers_page(page, show_errors=True, ticked=ticked), 422
     try:
         submission = submissions.submit(page.draft, signed_in_user(), page.evaluation, acknowledged=to_tick)
+        recent_evaluations.forget(page.draft.id)  # its answers live with the referral now
     except drafts.StaleRevision:
         raise Conflict("Your form has not been sent", "It was changed in another tab or window while you were "
                        "sending it. Nothing has been lost: check your answers again, then send it.") from None
