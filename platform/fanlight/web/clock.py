@@ -12,6 +12,7 @@ current app's clock, or the system's outside an app (a command before its app ex
 from __future__ import annotations
 
 import datetime
+import random
 import threading
 import time
 
@@ -96,3 +97,11 @@ def duration(seconds: int) -> str:
         count = -(-seconds // 60)
         return f"{count} minute{'s' if count != 1 else ''}"
     return f"{seconds} second{'s' if seconds != 1 else ''}"
+
+
+def backoff(attempt: int, first: float, most: float) -> datetime.timedelta:
+    """How long to wait after the `attempt`-th failure before trying again (deliveries, mail): the
+    first wait, doubled after each failure, at most `most`, and between half and all of that (jitter:
+    what failed together is not all tried again at the same moment)."""
+    wait = first * 2 ** min(max(attempt, 1) - 1, 30)
+    return datetime.timedelta(seconds=min(wait, most) * random.uniform(0.5, 1.0))  # noqa: S311 (jitter, not secrecy)

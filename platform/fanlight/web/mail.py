@@ -26,7 +26,6 @@ only for a relay on the same machine).
 from __future__ import annotations
 
 import datetime
-import random
 import smtplib
 import ssl
 from collections.abc import Mapping
@@ -85,12 +84,9 @@ def _deliver_after_response(app: Flask) -> None:
 
 
 def backoff(attempt: int, config: Mapping[str, Any]) -> datetime.timedelta:
-    """How long a message waits after its `attempt`-th failure: the first wait, doubled after each
-    failure, at most the cap, and between half and all of that (jitter: messages that failed
-    together are not all tried again at the same moment)."""
-    cap = float(config["FANLIGHT_MAIL_MAX_BACKOFF_SECONDS"])
-    wait = float(config["FANLIGHT_MAIL_BACKOFF_SECONDS"]) * 2 ** min(max(attempt, 1) - 1, 30)
-    return datetime.timedelta(seconds=min(wait, cap) * random.uniform(0.5, 1.0))  # noqa: S311 (jitter, not secrecy)
+    """How long a message waits after its `attempt`-th failure (clock.backoff, with the mail settings)."""
+    return clock.backoff(attempt, float(config["FANLIGHT_MAIL_BACKOFF_SECONDS"]),
+                         float(config["FANLIGHT_MAIL_MAX_BACKOFF_SECONDS"]))
 
 
 def _failed(attempts: int, config: Mapping[str, Any]) -> dict[str, Any]:

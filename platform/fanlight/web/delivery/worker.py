@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime
 import os
-import random
 import signal
 import socket
 import threading
@@ -212,8 +211,7 @@ def _backoff(number: int, outcome: Outcome, config: Any) -> datetime.timedelta:
     cap = float(config["FANLIGHT_DELIVERY_MAX_BACKOFF_SECONDS"])
     if outcome.retry_after is not None:
         return datetime.timedelta(seconds=min(outcome.retry_after, cap))
-    base = float(config["FANLIGHT_DELIVERY_BACKOFF_SECONDS"]) * 2 ** min(number - 1, 30)
-    return datetime.timedelta(seconds=min(base, cap) * random.uniform(0.5, 1.0))  # noqa: S311 (jitter, not secrecy)
+    return clock.backoff(number, float(config["FANLIGHT_DELIVERY_BACKOFF_SECONDS"]), cap)
 
 
 def release_expired(s: Session, config: Any) -> int:
