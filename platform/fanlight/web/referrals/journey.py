@@ -15,6 +15,7 @@ from fanlight.engine import CompiledForm, Evaluation, Message
 from fanlight.engine.definitions import model as m
 
 T = TypeVar("T")
+Owner = TypeVar("Owner")
 NOT_STARTED, IN_PROGRESS, COMPLETED, NOT_NEEDED = "Not started", "In progress", "Completed", "Not needed"
 
 
@@ -29,48 +30,27 @@ class SectionStatus:
         return self.section.id
 
 
-class PerVersion(Generic[T]):
-    """What a page works out from a compiled form version alone, worked out once per version.
-
-    A compiled version never changes; a new publication compiles new objects, so a cache keyed
-    by the object (and dropped with it) can never serve a structure of a version that went.
-    """
-
-    def __init__(self, build: Callable[[CompiledForm], T]) -> None:
-        self.build = build
-        self.found: dict[int, tuple[weakref.ref[CompiledForm], T]] = {}
-
-    def __call__(self, compiled: CompiledForm) -> T:
-        hit = self.found.get(id(compiled))
-        if hit is not None and hit[0]() is compiled:
-            return hit[1]
-        value = self.build(compiled)
-        key = id(compiled)
-        self.found[key] = (weakref.ref(compiled, lambda _: self.found.pop(key, None)), value)
-        return value
-
-
-class PerEvaluation:
-    """What a page works out from one evaluation (its rendered fields, say), kept as long as the
-    evaluation is (context.RecentEvaluations keeps the latest), under a key for whatever else went
-    into it. Never changed once made: an evaluation is of fixed answers at a fixed revision."""
+class KeptWith(Generic[Owner]):
+    """Values worked out from an object that never changes (a compiled form version, an evaluation),
+    kept as long as it lives, each under a key for whatever else went into it. Keyed by the object
+    itself and dropped with it, so nothing made from one that went is served for another."""
 
     def __init__(self) -> None:
-        self.found: dict[int, tuple[weakref.ref[Evaluation], dict[Hashable, Any]]] = {}
-        self.lock = threading.RLock()  # re-entrant: an evaluation may be collected (and dropped) while it is held
+        self.found: dict[int, tuple[weakref.ref[Owner], dict[Hashable, Any]]] = {}
+        self.lock = threading.RLock()  # re-entrant: an owner may be collected (and dropped) while it is held
 
-    def get(self, evaluation: Evaluation, key: Hashable, build: Callable[[], T]) -> T:
+    def get(self, owner: Owner, key: Hashable, build: Callable[[], T]) -> T:
         with self.lock:
-            hit = self.found.get(id(evaluation))
-            kept = hit[1] if hit is not None and hit[0]() is evaluation else None
+            hit = self.found.get(id(owner))
+            kept = hit[1] if hit is not None and hit[0]() is owner else None
             if kept is not None and key in kept:
                 return cast(T, kept[key])
         value = build()
         with self.lock:
-            hit = self.found.get(id(evaluation))
-            if hit is None or hit[0]() is not evaluation:
-                ident = id(evaluation)
-                hit = (weakref.ref(evaluation, lambda _: self._drop(ident)), {})
+            hit = self.found.get(id(owner))
+            if hit is None or hit[0]() is not owner:
+                ident = id(owner)
+                hit = (weakref.ref(owner, lambda _: self._drop(ident)), {})
                 self.found[ident] = hit
             hit[1][key] = value
         return value
@@ -80,6 +60,18 @@ class PerEvaluation:
             hit = self.found.get(ident)
             if hit is not None and hit[0]() is None:
                 del self.found[ident]
+
+
+class PerVersion(KeptWith[CompiledForm], Generic[T]):
+    """What a page works out from a compiled form version alone, worked out once per version (a new
+    publication compiles new objects, so its structures are built afresh)."""
+
+    def __init__(self, build: Callable[[CompiledForm], T]) -> None:
+        super().__init__()
+        self.build = build
+
+    def __call__(self, compiled: CompiledForm) -> T:
+        return self.get(compiled, None, lambda: self.build(compiled))
 
 
 def _field_section(compiled: CompiledForm) -> dict[str, str]:

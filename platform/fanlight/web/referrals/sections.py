@@ -100,7 +100,7 @@ def section_page(page: DraftPage, sec: m.Section, answers: dict[str, Any], *, sh
 
 # The parts of a section page that live updates swap too; each a function of what is in `context`.
 PARTS = ("partials/section_fields.html", "partials/section_nav.html", "partials/threshold_panel.html")
-rendered_with = journey.PerEvaluation()
+rendered_with: journey.KeptWith[Evaluation] = journey.KeptWith()  # kept as long as its evaluation
 
 
 def _parts(page: DraftPage, sec: m.Section, context: dict[str, Any], *, saved: bool, show_errors: bool) -> list[Markup]:
